@@ -1,0 +1,30 @@
+"""The HTTP API (django-ninja): /api/v1/…, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+
+from thuocdo.accounts.api_auth import API_AUTH
+from thuocdo.units.api import router as units_router
+
+api = NinjaAPI(
+    title="Thước Đo API",
+    version="1",
+    description="Đánh giá vận hành chính quyền địa phương hai cấp theo thời gian thực.",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=API_AUTH,
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Không có quyền."}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Không tìm thấy."}, status=404)
+
+
+api.add_router("/units", units_router)

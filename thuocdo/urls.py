@@ -1,0 +1,17 @@
+"""URL map: pages, the API, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from thuocdo.api import api
+
+admin.site.site_header = "Quản trị Thước Đo"
+admin.site.site_title = "Thước Đo"
+admin.site.index_title = "Quản trị hệ thống"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("tai-khoan/", include("thuocdo.accounts.urls")),
+    path("", include("thuocdo.web.urls")),
+]
