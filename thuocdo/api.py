@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from thuocdo.accounts.api_auth import API_AUTH
 from thuocdo.units.api import router as units_router
+from thuocdo.units.api_profile import router as unit_profile_router
 
 api = NinjaAPI(
     title="Thước Đo API",
@@ -27,4 +28,5 @@ def _not_found(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Không tìm thấy."}, status=404)
 
 
+api.add_router("/units", unit_profile_router)
 api.add_router("/units", units_router)

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "thuocdo.units",
     "thuocdo.accounts",
+    "thuocdo.dossiers",
+    "thuocdo.metrics",
     "thuocdo.web",
 ]
 
@@ -106,6 +108,7 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -15,3 +15,5 @@ urlpatterns = [
     path("tai-khoan/", include("thuocdo.accounts.urls")),
     path("", include("thuocdo.web.urls")),
 ]
+
+handler403 = "thuocdo.web.views.permission_denied"

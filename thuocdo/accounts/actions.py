@@ -87,7 +87,8 @@ def ensure_user(
         user.role = role
         user.unit = unit
         user.first_name = full_name
-        user.is_staff = role == Role.CENTRAL_ADMIN
+        # Central admins run the admin site (units, users, tokens, audit).
+        user.is_staff = user.is_superuser = role == Role.CENTRAL_ADMIN
         user.set_password(password)
         user.save()
         audit.record(

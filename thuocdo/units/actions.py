@@ -26,6 +26,12 @@ def update_unit_profile(actor: Actor, unit: Unit, changes: dict[str, str]) -> Un
         profile.save()
         after = model_to_dict(profile, fields=PROFILE_FIELDS)
         audit.record(
-            actor, "units.update_profile", "UnitProfile", unit.code, unit_code=unit.code, before=before, after=after
+            actor,
+            "units.update_profile",
+            "UnitProfile",
+            unit.code,
+            unit_code=unit.code,
+            before=before,
+            after=after,
         )
     return profile

@@ -18,7 +18,12 @@ class Unit(models.Model):
     type = models.CharField("loại", max_length=32, choices=UnitType.choices)
     level = models.CharField("cấp", max_length=16, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name="đơn vị cấp trên", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="đơn vị cấp trên",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Denormalised: the province a unit belongs to ("" for the nation), for scoping and sharding.
     province_code = models.CharField("mã tỉnh", max_length=2, blank=True, db_index=True)
@@ -77,9 +82,7 @@ class LegacyUnit(models.Model):
         verbose_name_plural = "đơn vị cũ"
         ordering = ["province_code", "district_code", "ward_code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["province_key", "district_key", "ward_key"], name="legacy_unit_unique_keys"
-            )
+            models.UniqueConstraint(fields=["province_key", "district_key", "ward_key"], name="legacy_unit_unique_keys")
         ]
 
     def __str__(self) -> str:

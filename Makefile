@@ -1,0 +1,36 @@
+# Thước Đo — two commands: `make demo` runs the system, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test lint install serve clean-db
+
+$(BIN)/thuocdo: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/thuocdo
+
+install: $(BIN)/thuocdo
+
+# A local secret key, made once and kept in var/ (never committed).
+var/secret_key:
+	mkdir -p var
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+
+demo: install var/secret_key
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo migrate --no-input -v 0
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo load_units
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo create_demo_accounts
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo collectstatic --no-input -v 0
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/thuocdo makemigrations --check --dry-run
+
+# pytest exits 5 when it collects no test; that is not a failure of the code.
+test: lint
+	DEBUG=1 $(BIN)/pytest -n auto -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc

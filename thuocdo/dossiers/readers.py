@@ -1,0 +1,64 @@
+"""Reading event files as a stream of rows: JSON Lines, CSV or Excel (same column names)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+INT_FIELDS = ("status", "channel")
+
+
+class UnreadableRow(dict):
+    """A line that could not even be parsed; validation reports it with its reason."""
+
+
+def _integral(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lstrip("-").isdigit()
+    return isinstance(value, float) and value.is_integer()
+
+
+def _from_cells(row: dict) -> dict:
+    """CSV/Excel give strings (or None) everywhere: drop empty cells, turn integer columns into ints."""
+    out = {}
+    for key, value in row.items():
+        blank = value is None or (isinstance(value, str) and value.strip() == "")
+        if key is None or blank:
+            continue
+        if key in INT_FIELDS and _integral(value):
+            value = int(value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[key] = value
+    return out
+
+
+def read_rows(path: Path) -> Iterator[object]:
+    """Yield one object per event, streaming (bounded memory) whatever the file size."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield UnreadableRow(_error=f"dòng {number}: không phải JSON hợp lệ ({exc.msg})")
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                yield _from_cells(row)
+    elif suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        rows = workbook.active.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else None for h in next(rows, [])]
+        for values in rows:
+            yield _from_cells(dict(zip(header, values, strict=False)))
+        workbook.close()
+    else:
+        raise ValueError(f"Không đọc được tệp {path.name}: chỉ nhận .jsonl, .csv hoặc .xlsx")

@@ -1,0 +1,111 @@
+"""Validating incoming dossier events, row by row, with a reason per bad field.
+
+Pydantic checks the types (and the calendar: "2026-02-30" is refused); the rules that need
+the registry or other fields of the row are checked after, in `check_row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+# Nothing happens in the new units before the reform; nothing is reported from the future
+# (one hour of clock skew between a province's servers and ours is tolerated).
+EARLIEST = datetime(2025, 7, 1, tzinfo=UTC) - timedelta(hours=7)
+FUTURE_SKEW = timedelta(hours=1)
+
+_MESSAGES = {
+    "missing": "thiếu trường bắt buộc",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "string_type": "phải là chuỗi ký tự",
+    "string_too_short": "không được để trống",
+    "string_too_long": "quá dài",
+    "timezone_aware": "thiếu múi giờ (ví dụ +07:00)",
+    "datetime_type": "phải là thời điểm ISO-8601 có múi giờ",
+    "datetime_parsing": "không phải thời điểm hợp lệ (ISO-8601, ví dụ 2026-08-14T09:30:00+07:00)",
+    "datetime_from_date_parsing": "không phải thời điểm hợp lệ (ISO-8601, ví dụ 2026-08-14T09:30:00+07:00)",
+    "extra_forbidden": "trường không được hỗ trợ",
+}
+
+
+class EventIn(BaseModel):
+    """One dossier status event as sent by a one-stop system (see the event contract in the README)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: Code | None = None
+    event_id: Code
+    dossier_code: Code
+    procedure_code: Annotated[str, StringConstraints(max_length=40)] | None = None
+    unit_code: Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{5})$")]
+    status: Annotated[int, Field(ge=1, le=10)]
+    channel: Annotated[int, Field(ge=1, le=3)] | None = None
+    occurred_at: AwareDatetime
+    due_at: AwareDatetime | None = None
+
+
+@dataclass(slots=True)
+class ValidEvent:
+    source: str
+    event_id: str
+    dossier_code: str
+    procedure_code: str
+    unit_code: str
+    province_code: str
+    status: int
+    channel: int | None
+    occurred_at: datetime
+    due_at: datetime | None
+
+
+def _message(error: dict) -> str:
+    field = ".".join(str(p) for p in error["loc"]) or "event"
+    kind = error["type"]
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bounds = {"status": "1–10", "channel": "1–3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính)"}
+        return f"{field}: phải từ {bounds.get(field, '')}".rstrip()
+    if kind == "string_pattern_mismatch" and field == "unit_code":
+        return "unit_code: phải là mã xã 5 chữ số hoặc mã tỉnh 2 chữ số"
+    return f"{field}: {_MESSAGES.get(kind, error['msg'])}"
+
+
+def check_row(raw: object, *, units: dict[str, str], default_source: str | None, now: datetime):
+    """Return (ValidEvent, []) for a good row or (None, [reasons]) for a bad one.
+
+    `units` maps every known unit code to its province code.
+    """
+    if not isinstance(raw, dict):
+        return None, ["event: phải là một đối tượng JSON"]
+    try:
+        row = EventIn.model_validate(raw)
+    except ValidationError as exc:
+        return None, [_message(e) for e in exc.errors(include_url=False)]
+    errors = []
+    source = default_source or row.source
+    if not source:
+        errors.append("source: thiếu hệ thống nguồn")
+    province = units.get(row.unit_code)
+    if province is None:
+        errors.append(f"unit_code: không có đơn vị mã {row.unit_code}")
+    if row.status == 2 and row.due_at is None:
+        errors.append("due_at: bắt buộc khi tiếp nhận hồ sơ (status 2)")
+    if row.occurred_at < EARLIEST:
+        errors.append("occurred_at: trước ngày 01/07/2025, khi các đơn vị mới bắt đầu hoạt động")
+    elif row.occurred_at > now + FUTURE_SKEW:
+        errors.append("occurred_at: ở tương lai")
+    if row.due_at is not None and row.due_at < row.occurred_at:
+        errors.append("due_at: trước thời điểm của sự kiện")
+    if errors:
+        return None, errors
+    return ValidEvent(
+        source=source, event_id=row.event_id, dossier_code=row.dossier_code,
+        procedure_code=row.procedure_code or "", unit_code=row.unit_code, province_code=province,
+        status=row.status, channel=row.channel, occurred_at=row.occurred_at, due_at=row.due_at,
+    ), []

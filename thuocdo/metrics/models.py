@@ -1,0 +1,86 @@
+"""The metric store: per unit, per local day and per month, rolled up to province and nation."""
+
+from django.db import models
+
+
+class Grain(models.TextChoices):
+    DAY = "d", "Ngày"
+    MONTH = "m", "Tháng"
+
+
+class MetricValue(models.Model):
+    """The value of one metric for one unit over one day or one calendar month (số liệu chỉ tiêu).
+
+    Rows exist for the commune (or agency) the facts belong to and, rolled up in the same
+    transaction, for its province and for the nation (`VN`). `procedure_code` is "" for all
+    procedures together; per-procedure rows are kept at month grain. Day rows and month rows
+    are both maintained so that any period is a handful of rows per unit.
+    """
+
+    province_code = models.CharField("mã tỉnh", max_length=2)
+    unit_code = models.CharField("mã đơn vị", max_length=16)
+    metric = models.CharField("chỉ tiêu", max_length=80)
+    procedure_code = models.CharField("mã thủ tục", max_length=40, default="", blank=True)
+    grain = models.CharField("độ chi tiết", max_length=1, choices=Grain.choices)
+    start = models.DateField("từ ngày")
+    value = models.FloatField("giá trị", default=0)
+
+    class Meta:
+        verbose_name = "số liệu chỉ tiêu"
+        verbose_name_plural = "số liệu chỉ tiêu"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "unit_code", "metric", "procedure_code", "grain", "start"],
+                name="metric_value_key",
+            )
+        ]
+        indexes = [models.Index(fields=["unit_code", "grain", "start"], name="metric_unit_grain_start")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.metric} {self.grain}:{self.start} = {self.value:g}"
+
+
+class MetricInput(models.Model):
+    """One figure given by a source other than the dossier stream (periodic report, portal import).
+
+    Giá trị chỉ tiêu từ nguồn khác. The latest value for (source, unit, metric, procedure, day)
+    wins; a replay changes nothing, a correction moves the store by the difference.
+    """
+
+    province_code = models.CharField("mã tỉnh", max_length=2)
+    unit_code = models.CharField("mã đơn vị", max_length=16)
+    metric = models.CharField("chỉ tiêu", max_length=80)
+    procedure_code = models.CharField("mã thủ tục", max_length=40, default="", blank=True)
+    day = models.DateField("ngày")
+    value = models.FloatField("giá trị")
+    source = models.CharField("nguồn", max_length=100)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "giá trị chỉ tiêu từ nguồn khác"
+        verbose_name_plural = "giá trị chỉ tiêu từ nguồn khác"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "source", "unit_code", "metric", "procedure_code", "day"],
+                name="metric_input_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.unit_code} {self.metric} {self.day} = {self.value:g}"
+
+
+class FillState(models.Model):
+    """How far a derived table has been (re)built from raw facts, so a rebuild resumes."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "trạng thái dựng lại"
+        verbose_name_plural = "trạng thái dựng lại"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_id}{' (xong)' if self.done else ''}"

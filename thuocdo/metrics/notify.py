@@ -1,0 +1,65 @@
+"""Change notices: after a commit, say which units' figures moved (live pages subscribe).
+
+In-process by default (subscribers in the same server process); Redis pub/sub when
+REDIS_URL is set, so every server process and worker sees every change.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+CHANNEL = "thuocdo:changes"
+Listener = Callable[[list[str]], None]
+
+_listeners: list[Listener] = []
+_lock = threading.Lock()
+_redis = None
+
+
+def subscribe(listener: Listener) -> Callable[[], None]:
+    """Call `listener(unit_codes)` for each change notice in this process; returns an unsubscribe function."""
+    with _lock:
+        _listeners.append(listener)
+
+    def unsubscribe() -> None:
+        with _lock:
+            if listener in _listeners:
+                _listeners.remove(listener)
+
+    return unsubscribe
+
+
+def _redis_client():
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def deliver(unit_codes: list[str]) -> None:
+    """Hand a notice to this process's listeners (also called by the Redis subscriber)."""
+    with _lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(unit_codes)
+
+
+def _send(unit_codes: list[str]) -> None:
+    if settings.REDIS_URL:
+        _redis_client().publish(CHANNEL, json.dumps({"units": unit_codes}))
+    else:
+        deliver(unit_codes)
+
+
+def publish_after_commit(unit_codes: Iterable[str]) -> None:
+    """Queue a change notice for these units, sent only once the current transaction commits."""
+    codes = sorted(set(unit_codes))
+    if codes:
+        transaction.on_commit(lambda: _send(codes))

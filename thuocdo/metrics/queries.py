@@ -1,0 +1,100 @@
+"""Reading the metric store: totals over any date range, and pending dossiers as of a moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from thuocdo.dossiers.models import Dossier
+from thuocdo.dossiers.ontime import LOCAL_TZ, Outcome
+from thuocdo.metrics import codes
+from thuocdo.metrics.models import Grain, MetricValue
+from thuocdo.metrics.periods import split_range
+from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a local day (the moment a range ending that day is measured at)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ) - timedelta(microseconds=1)
+
+
+def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None = None,
+                  procedure: str = "") -> dict[str, float]:
+    """Sum the stored metrics of a unit over [start, end]: whole months from month rows, edges from day rows."""
+    months, loose = split_range(start, end)
+    if procedure and loose:
+        raise ValueError("Số liệu theo thủ tục được lưu theo tháng: hãy chọn khoảng gồm trọn các tháng.")
+    where = Q(grain=Grain.MONTH, start__in=months) if months else Q(pk__in=[])
+    for first, last in loose:
+        where |= Q(grain=Grain.DAY, start__gte=first, start__lte=last)
+    rows = MetricValue.objects.filter(where, unit_code=unit.code, procedure_code=procedure)
+    if metrics is not None:
+        rows = rows.filter(metric__in=metrics)
+    return {m: v for m, v in rows.values("metric").annotate(total=Sum("value")).values_list("metric", "total")}
+
+
+def _scope(unit: Unit) -> Q:
+    if unit.level == Level.NATIONAL:
+        return Q()
+    if unit.level == Level.PROVINCE:
+        return Q(province_code=unit.code)
+    return Q(unit_code=unit.code)
+
+
+def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
+    """Dossiers accepted by `as_of` and not ended by then, split into within deadline and overdue.
+
+    Overdue: a second supplement request, or the (extended) due time passed — for a dossier
+    waiting for the applicant's supplement, passed before the pause began (the clock is stopped).
+    `as_of=None` means now.
+    """
+    current = as_of is None
+    as_of = timezone.now() if current else as_of
+    base = Dossier.objects.filter(_scope(unit), accepted_at__lte=as_of).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=as_of)
+    )
+    if current:
+        # Now: the dossier rows hold the current state, overdue is a range count on the due index.
+        base = base.filter(outcome=Outcome.PENDING)
+        overdue_q = (
+            Q(supplements__gte=2)
+            | Q(paused_since__isnull=True, extended_due_at__lt=as_of)
+            | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
+        )
+        overdue = base.filter(overdue_q).count()
+        total = base.count()
+    else:
+        overdue, total = _pending_in_the_past(base, as_of)
+    return {codes.PENDING: total, codes.PENDING_OVERDUE: overdue, codes.PENDING_WITHIN: total - overdue}
+
+
+def _pending_in_the_past(base, as_of: datetime) -> tuple[int, int]:
+    """At a past moment, dossiers with supplements are re-classified from their events up to then."""
+    from thuocdo.dossiers.ontime import PendingClass, pending_class, state_at
+    from thuocdo.dossiers.pipeline import _status_event
+
+    plain = base.filter(supplements=0)
+    total = plain.count()
+    overdue = plain.filter(extended_due_at__lt=as_of).count()
+    for events in base.filter(supplements__gt=0).values_list("events", flat=True).iterator(chunk_size=2000):
+        state = state_at([_status_event(c) for c in events], as_of)
+        klass = pending_class(state, as_of)
+        if klass is not None:
+            total += 1
+            overdue += klass == PendingClass.OVERDUE
+    return overdue, total
+
+
+def metric_totals(unit: Unit, start: date, end: date, metrics: list[str] | None = None,
+                  procedure: str = "") -> dict[str, float]:
+    """Every metric of a unit over [start, end]; pending counts are measured at the range's end (or now)."""
+    totals = stored_totals(unit, start, end, metrics, procedure)
+    wanted_pending = [m for m in codes.PENDING_CODES if metrics is None or m in metrics]
+    if wanted_pending and not procedure:
+        range_end = end_of_day(end)
+        pending = pending_counts(unit, None if range_end >= timezone.now() else range_end)
+        totals.update({m: pending[m] for m in wanted_pending})
+    return totals
