@@ -46,7 +46,7 @@ def read_rows(path: Path) -> Iterator[object]:
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield UnreadableRow(_error=f"dòng {number}: không phải JSON hợp lệ ({exc.msg})")
+                    yield UnreadableRow(_error=f"event: dòng {number} không phải JSON hợp lệ ({exc.msg})")
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):

@@ -12,7 +12,6 @@ RESOLVED_LATE = "dossier.resolved.late"
 ENDED_WITHDRAWN = "dossier.ended.withdrawn"
 ENDED_STOPPED = "dossier.ended.stopped"
 ENDED_REFUSED = "dossier.ended.refused"
-SUPPLEMENT_REQUESTED = "dossier.supplement_requested"
 PENDING_WITHIN = "dossier.pending.within_deadline"
 PENDING_OVERDUE = "dossier.pending.overdue"
 PENDING = "dossier.pending"
@@ -21,7 +20,7 @@ PENDING = "dossier.pending"
 STREAM_CODES = (
     RECEIVED, RECEIVED_ONLINE, RECEIVED_DIRECT, RECEIVED_POSTAL,
     RESOLVED, RESOLVED_EARLY, RESOLVED_ON_TIME, RESOLVED_LATE,
-    ENDED_WITHDRAWN, ENDED_STOPPED, ENDED_REFUSED, SUPPLEMENT_REQUESTED,
+    ENDED_WITHDRAWN, ENDED_STOPPED, ENDED_REFUSED,
 )
 # Computed at query time from the dossiers' state (they change with the clock, not with events).
 PENDING_CODES = (PENDING, PENDING_WITHIN, PENDING_OVERDUE)

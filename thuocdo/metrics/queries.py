@@ -33,7 +33,9 @@ def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
     rows = MetricValue.objects.filter(where, unit_code=unit.code, procedure_code=procedure)
     if metrics is not None:
         rows = rows.filter(metric__in=metrics)
-    return {m: v for m, v in rows.values("metric").annotate(total=Sum("value")).values_list("metric", "total")}
+    totals = rows.values("metric").annotate(total=Sum("value")).values_list("metric", "total")
+    # Counts are stored as floats (other sources send fractions such as hours); show whole numbers as ints.
+    return {m: int(v) if float(v).is_integer() else v for m, v in totals}
 
 
 def _scope(unit: Unit) -> Q:
@@ -92,6 +94,10 @@ def metric_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
                   procedure: str = "") -> dict[str, float]:
     """Every metric of a unit over [start, end]; pending counts are measured at the range's end (or now)."""
     totals = stored_totals(unit, start, end, metrics, procedure)
+    # The dossier stream counts every day: no row means zero. Other sources' gaps stay "no data".
+    for code in codes.STREAM_CODES:
+        if metrics is None or code in metrics:
+            totals.setdefault(code, 0)
     wanted_pending = [m for m in codes.PENDING_CODES if metrics is None or m in metrics]
     if wanted_pending and not procedure:
         range_end = end_of_day(end)

@@ -5,7 +5,7 @@
 the old→new mapping; `vietnam_provinces` gives the provinces' division types and
 is used as a cross-check of the commune list (same names in the same provinces).
 
-The two packages disagree on the code of about 120 communes; the codes here are
+The two packages disagree on the code of 123 communes; the codes here are
 `vietnamadminunits`', which agree with Decision 19/2025/QĐ-TTg where the two were
 checked (e.g. Xã Ia Mơ, Gia Lai = 23938 after the statistics office's correction of
 30 June 2025; `vietnam_provinces` still has the draft code 23737).

@@ -1,0 +1,63 @@
+"""`thuocdo ingest dossier-events FILE [--json]` and `thuocdo ingest metric-values FILE [--json]`."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from thuocdo.accounts.permissions import Actor
+from thuocdo.dossiers.actions import ingest_dossier_events
+from thuocdo.dossiers.readers import read_rows
+from thuocdo.metrics.actions import record_metric_values
+
+
+class Command(BaseCommand):
+    help = "Nạp sự kiện hồ sơ hoặc số liệu chỉ tiêu từ tệp .jsonl, .csv hoặc .xlsx."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="kind", required=True)
+        for name, text in (("dossier-events", "sự kiện trạng thái hồ sơ"), ("metric-values", "số liệu chỉ tiêu")):
+            p = sub.add_parser(name, help=f"Nạp {text}.")
+            p.add_argument("file", type=Path)
+            p.add_argument("--source", help="Hệ thống nguồn, khi tệp không có cột source.")
+            p.add_argument("--json", action="store_true", help="In kết quả dạng JSON.")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"Không tìm thấy tệp {path}")
+        try:
+            rows = read_rows(path)
+            if options["kind"] == "dossier-events":
+                result = self._events(rows, options).as_dict()
+            else:
+                result = record_metric_values(Actor.system(), rows, default_source=options["source"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        stored = result.get("accepted", result.get("stored"))
+        self.stdout.write(f"Đã nhận: {stored:,}".replace(",", "."))
+        if "duplicates" in result:
+            self.stdout.write(f"Trùng (bỏ qua): {result['duplicates']:,}".replace(",", "."))
+        self.stdout.write(f"Bị từ chối: {len(result['rejected']):,}".replace(",", "."))
+        for rejection in result["rejected"][:20]:
+            self.stdout.write(f"  dòng {rejection['index'] + 1}: {'; '.join(rejection['errors'])}")
+        if len(result["rejected"]) > 20:
+            self.stdout.write(f"  … và {len(result['rejected']) - 20} dòng khác (dùng --json để xem tất cả)")
+
+    def _events(self, rows, options):
+        bar = None
+        if sys.stderr.isatty() and not options["json"]:
+            from tqdm import tqdm
+
+            bar = tqdm(unit=" sự kiện", unit_scale=True, file=sys.stderr)
+        try:
+            return ingest_dossier_events(
+                Actor.system(), rows, default_source=options["source"], progress=bar.update if bar else None
+            )
+        finally:
+            if bar:
+                bar.close()
