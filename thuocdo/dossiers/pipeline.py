@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from thuocdo.db import insert_ignore, is_postgres, select_existing, upsert_replace
+from thuocdo.db import adapt_datetime, insert_returning_new, is_postgres, select_existing, upsert_replace
 from thuocdo.dossiers.contributions import contributions, difference
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import Status, StatusEvent, classify
@@ -77,22 +77,16 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
     unique: dict[tuple, ValidEvent] = {}
     for e in events:
         unique.setdefault((e.province_code, e.source, e.event_id), e)
-    existing = {
-        tuple(row) for row in select_existing(
-            EVENT_TABLE, ("province_code", "source", "event_id"), list(unique), ("province_code", "source", "event_id")
-        )
-    }
-    new = [e for key, e in unique.items() if key not in existing]
-    adapt = connection.ops.adapt_datetimefield_value
-    received = adapt(now)
-    insert_ignore(
+    received = adapt_datetime(now)
+    inserted = insert_returning_new(
         EVENT_TABLE, EVENT_COLUMNS, ("province_code", "source", "event_id"),
         [
             (e.province_code, e.source, e.event_id, e.dossier_code, e.procedure_code, e.unit_code, e.status,
-             e.channel, adapt(e.occurred_at), adapt(e.due_at), received)
-            for e in new
+             e.channel, adapt_datetime(e.occurred_at), adapt_datetime(e.due_at), received)
+            for e in unique.values()
         ],
     )
+    new = [unique[key] for key in inserted]
     return new, len(events) - len(new)
 
 
@@ -112,7 +106,7 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
     }
     deltas: Counter = Counter()
     rows = []
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = adapt_datetime
     for (province, dossier_code), added in by_dossier.items():
         old_events = stored.get((province, dossier_code))
         old = []

@@ -30,7 +30,11 @@ def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
     where = Q(grain=Grain.MONTH, start__in=months) if months else Q(pk__in=[])
     for first, last in loose:
         where |= Q(grain=Grain.DAY, start__gte=first, start__lte=last)
-    rows = MetricValue.objects.filter(where, unit_code=unit.code, procedure_code=procedure)
+    if procedure and unit.level in (Level.NATIONAL, Level.PROVINCE):
+        # Per-procedure rows exist for the units themselves only (see rollup.expand): sum them.
+        rows = MetricValue.objects.filter(where, _scope(unit), procedure_code=procedure)
+    else:
+        rows = MetricValue.objects.filter(where, unit_code=unit.code, procedure_code=procedure)
     if metrics is not None:
         rows = rows.filter(metric__in=metrics)
     totals = rows.values("metric").annotate(total=Sum("value")).values_list("metric", "total")

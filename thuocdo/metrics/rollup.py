@@ -19,23 +19,25 @@ Delta = tuple[str, str, str, str, date]
 def expand(deltas: Iterable[tuple[Delta, float]]) -> Counter:
     """Turn per-unit day deltas into every row they move: day and month; unit, province and nation.
 
-    Per-procedure rows are kept at month grain only (drill-down by procedure over days reads
-    the dossiers themselves); rows for all procedures together exist at both grains.
+    Per-procedure rows are kept at month grain and for the unit itself only: a province's or the
+    nation's figure for one procedure sums its units' month rows; drill-down by procedure over
+    loose days reads the dossiers. Rows for all procedures together exist at both grains.
     """
     rows: Counter = Counter()
+    day_grain, month_grain = Grain.DAY.value, Grain.MONTH.value
     for (province, unit, procedure, metric, day), value in deltas:
         if not value:
             continue
         month = day.replace(day=1)
-        targets = [(province, unit)]
+        if procedure:
+            rows[(province, unit, metric, procedure, month_grain, month)] += value
+        rows[(province, unit, metric, "", day_grain, day)] += value
+        rows[(province, unit, metric, "", month_grain, month)] += value
         if unit != province:
-            targets.append((province, province))
-        targets.append(("", NATIONAL_CODE))
-        for prov, code in targets:
-            rows[(prov, code, metric, "", Grain.DAY.value, day)] += value
-            rows[(prov, code, metric, "", Grain.MONTH.value, month)] += value
-            if procedure:
-                rows[(prov, code, metric, procedure, Grain.MONTH.value, month)] += value
+            rows[(province, province, metric, "", day_grain, day)] += value
+            rows[(province, province, metric, "", month_grain, month)] += value
+        rows[("", NATIONAL_CODE, metric, "", day_grain, day)] += value
+        rows[("", NATIONAL_CODE, metric, "", month_grain, month)] += value
     return rows
 
 
