@@ -34,9 +34,14 @@ class ErrorOut(Schema):
     detail: str
 
 
+class InvalidOut(Schema):
+    # Ninja's own validation errors are a list; HttpError(422, "…") gives a sentence.
+    detail: str | list[dict[str, Any]]
+
+
 @router.post(
     "",
-    response={200: IngestOut, 403: ErrorOut},
+    response={200: IngestOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut},
     auth=TokenAuth(),
     summary="Gửi sự kiện trạng thái hồ sơ (tối đa 10.000 mỗi lần; cần quyền dossiers:write)",
 )

@@ -26,14 +26,39 @@ from datetime import date, datetime, timedelta
 
 from thuocdo.dossiers.simulation_calendar import DAY, EPOCH_DATE, ICT, WorkCalendar, day_number, to_seconds
 from thuocdo.dossiers.simulation_data import FIELDS, HOLIDAY_FACTOR, PROCEDURES, WEEKDAY_FACTORS
-from thuocdo.dossiers.simulation_delivery import (  # noqa: F401 — the rates are part of this module's story
-    DUPLICATE_RATE, KIND_DUPLICATE, LATE_DELIVERY_RATE, MALFORMED_KINDS, MALFORMED_RATE, OUT_OF_ORDER_RATE,
-    break_row, deliveries, pack, unpack_header, unpack_row,
+from thuocdo.dossiers.simulation_delivery import (
+    DUPLICATE_RATE,
+    KIND_DUPLICATE,
+    LATE_DELIVERY_RATE,
+    MALFORMED_KINDS,
+    MALFORMED_RATE,
+    OUT_OF_ORDER_RATE,
+    break_row,
+    deliveries,
+    pack,
+    unpack_header,
+    unpack_row,
 )
 from thuocdo.dossiers.simulation_lifecycle import plan_dossier
 from thuocdo.dossiers.simulation_units import (
-    UnitRow, build_profiles, dossier_on_time, new_dossiers, province_online_share,
+    UnitRow,
+    build_profiles,
+    dossier_on_time,
+    new_dossiers,
+    province_online_share,
 )
+
+__all__ = [
+    "DUPLICATE_RATE",
+    "LATE_DELIVERY_RATE",
+    "MALFORMED_KINDS",
+    "MALFORMED_RATE",
+    "OUT_OF_ORDER_RATE",
+    "DayReport",
+    "Simulation",
+    "Totals",
+    "generate_events",
+]
 
 EARLIEST_START = date(2025, 7, 1)  # the two-tier units start work on 1 July 2025
 # How far past the last day the working calendar reaches: the longest lifecycle (20 working days,
@@ -63,8 +88,14 @@ class Simulation:
     """One run of the simulator; iterate `events()` once, read `totals` after."""
 
     def __init__(
-        self, start: date, days: int, scale: float, seed: int, units: list[UnitRow],
-        now: datetime | None = None, on_day: Callable[[DayReport], None] | None = None,
+        self,
+        start: date,
+        days: int,
+        scale: float,
+        seed: int,
+        units: list[UnitRow],
+        now: datetime | None = None,
+        on_day: Callable[[DayReport], None] | None = None,
     ):
         if start < EARLIEST_START:
             raise ValueError("start: phải từ ngày 01/07/2025, khi chính quyền hai cấp bắt đầu hoạt động")
@@ -114,15 +145,18 @@ class Simulation:
             if unit.province_code not in shares:
                 shares[unit.province_code] = province_online_share(unit.province_code, day)
             rng = random.Random(f"{self.seed}/{day.isoformat()}/{unit.code}")
-            todays = new_dossiers(
-                rng, unit, day_start, factor, day.weekday(), self.scale, shares[unit.province_code]
-            )
+            todays = new_dossiers(rng, unit, day_start, factor, day.weekday(), self.scale, shares[unit.province_code])
             for seq, (registered, channel, procedure) in enumerate(todays, start=1):
                 if registered > self.limit:
                     break
                 spec = PROCEDURES[procedure]
                 events, due = plan_dossier(
-                    rng, self.cal, registered, channel or 1, spec.legal_days, FIELDS[spec.field],
+                    rng,
+                    self.cal,
+                    registered,
+                    channel or 1,
+                    spec.legal_days,
+                    FIELDS[spec.field],
                     dossier_on_time(unit, procedure),
                 )
                 rows = [row for row in deliveries(rng, events) if row[0] <= self.limit]
@@ -173,8 +207,12 @@ class Simulation:
             short = self._short_dates[day] = (EPOCH_DATE + timedelta(days=day)).strftime("%y%m%d")
         code = f"{unit.code}-{short}-{seq:05d}"
         event = {
-            "source": unit.source, "event_id": f"{code}.{number}", "dossier_code": code,
-            "procedure_code": PROCEDURES[procedure].code, "unit_code": unit.code, "status": status,
+            "source": unit.source,
+            "event_id": f"{code}.{number}",
+            "dossier_code": code,
+            "procedure_code": PROCEDURES[procedure].code,
+            "unit_code": unit.code,
+            "status": status,
         }
         if channel:
             event["channel"] = channel
@@ -190,7 +228,12 @@ class Simulation:
 
 
 def generate_events(
-    start: date, days: int, scale: float, seed: int, units: list[UnitRow], now: datetime | None = None,
+    start: date,
+    days: int,
+    scale: float,
+    seed: int,
+    units: list[UnitRow],
+    now: datetime | None = None,
 ) -> Iterator[dict]:
     """Simulated dossier events of `units`, registered over `days` days from `start`, in delivery order.
 

@@ -7,6 +7,7 @@ holidays): legal processing times ("10 ngày làm việc") are additions on that
 
 from __future__ import annotations
 
+import random
 from bisect import bisect_left
 from datetime import date, datetime, timedelta, timezone
 
@@ -76,3 +77,8 @@ class WorkCalendar:
         h, s = divmod(s, 3600)
         m, s = divmod(s, 60)
         return f"{text}T{h:02d}:{m:02d}:{s:02d}+07:00"
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number of seconds in [low, high]; one random() call, about 3× cheaper than randint."""
+    return low + int(rng.random() * (high - low + 1))

@@ -121,54 +121,59 @@ PROCEDURES: tuple[Procedure, ...] = (
 )
 
 _PROVINCE_ROWS = {
-    # code: weekday volume (population × activity, normalised to 180,000; Phú Thọ and Huế pinned),
+    # code: weekday volume (population × activity, normalised to 180,000 with
+    #       Phú Thọ and Huế pinned to their figures),
     #       communes, department share, online 1/7 → late July, commune / department on time
-    "01": (14840, 126, 0.20, 0.30, 0.80, 0.86, 0.76),  # Hà Nội
-    "04": (750, 56, 0.15, 0.15, 0.50, 0.84, 0.74),  # Cao Bằng
-    "08": (2460, 124, 0.15, 0.18, 0.55, 0.85, 0.74),  # Tuyên Quang
-    "11": (840, 45, 0.15, 0.15, 0.50, 0.83, 0.72),  # Điện Biên
-    "12": (640, 38, 0.15, 0.15, 0.50, 0.84, 0.73),  # Lai Châu
-    "14": (1710, 75, 0.15, 0.18, 0.55, 0.84, 0.74),  # Sơn La
-    "15": (2340, 99, 0.16, 0.22, 0.62, 0.86, 0.75),  # Lào Cai
-    "19": (2610, 92, 0.17, 0.25, 0.70, 0.87, 0.76),  # Thái Nguyên
-    "20": (1070, 65, 0.15, 0.20, 0.58, 0.85, 0.74),  # Lạng Sơn
-    "22": (2140, 54, 0.18, 0.35, 0.85, 0.90, 0.82),  # Quảng Ninh
-    "24": (5600, 99, 0.19, 0.28, 0.75, 0.87, 0.76),  # Bắc Ninh
-    "25": (8110, 148, 0.195, 0.30, 0.85, 0.86, 0.66),  # Phú Thọ: 184,513 / 22.74 working-day equivalents
-    "31": (7930, 114, 0.19, 0.28, 0.75, 0.86, 0.75),  # Hải Phòng
-    "33": (5520, 104, 0.18, 0.32, 0.70, 0.86, 0.74),  # Hưng Yên (July knots below)
-    "37": (6820, 129, 0.17, 0.25, 0.70, 0.86, 0.75),  # Ninh Bình
-    "38": (5820, 166, 0.17, 0.22, 0.65, 0.85, 0.74),  # Thanh Hóa
-    "40": (5370, 130, 0.17, 0.22, 0.65, 0.85, 0.74),  # Nghệ An
-    "42": (2040, 69, 0.16, 0.25, 0.70, 0.88, 0.78),  # Hà Tĩnh
-    "44": (2890, 78, 0.16, 0.22, 0.65, 0.86, 0.75),  # Quảng Trị
-    "46": (4400, 40, 0.18, 0.15, 0.86, 0.89, 0.80),  # Huế (July knots below)
-    "48": (5220, 94, 0.19, 0.35, 0.85, 0.90, 0.80),  # Đà Nẵng
-    "51": (3340, 96, 0.16, 0.22, 0.62, 0.85, 0.74),  # Quảng Ngãi
-    "52": (5540, 135, 0.16, 0.20, 0.60, 0.84, 0.73),  # Gia Lai
-    "56": (3470, 65, 0.17, 0.25, 0.68, 0.86, 0.75),  # Khánh Hòa
-    "66": (5180, 102, 0.16, 0.20, 0.60, 0.84, 0.73),  # Đắk Lắk
-    "68": (5990, 124, 0.16, 0.22, 0.62, 0.85, 0.74),  # Lâm Đồng
-    "75": (6950, 95, 0.18, 0.25, 0.70, 0.85, 0.74),  # Đồng Nai
-    "79": (23830, 168, 0.20, 0.32, 0.80, 0.86, 0.76),  # Hồ Chí Minh
-    "80": (5030, 96, 0.17, 0.25, 0.68, 0.86, 0.75),  # Tây Ninh
-    "82": (6760, 102, 0.16, 0.22, 0.65, 0.86, 0.75),  # Đồng Tháp
-    "86": (6590, 124, 0.16, 0.22, 0.65, 0.86, 0.75),  # Vĩnh Long
-    "91": (7660, 102, 0.16, 0.22, 0.65, 0.85, 0.74),  # An Giang
-    "92": (6500, 103, 0.17, 0.25, 0.70, 0.86, 0.75),  # Cần Thơ
-    "96": (4040, 64, 0.16, 0.20, 0.62, 0.85, 0.74),  # Cà Mau
+    "01": (14840, 126, 0.20, 0.30, 0.80, 0.86, 0.81),  # Hà Nội
+    "04": (750, 56, 0.15, 0.15, 0.50, 0.84, 0.79),  # Cao Bằng
+    "08": (2460, 124, 0.15, 0.18, 0.55, 0.85, 0.79),  # Tuyên Quang
+    "11": (840, 45, 0.15, 0.15, 0.50, 0.83, 0.77),  # Điện Biên
+    "12": (640, 38, 0.15, 0.15, 0.50, 0.84, 0.78),  # Lai Châu
+    "14": (1710, 75, 0.15, 0.18, 0.55, 0.84, 0.79),  # Sơn La
+    "15": (2340, 99, 0.16, 0.22, 0.62, 0.86, 0.80),  # Lào Cai
+    "19": (2610, 92, 0.17, 0.25, 0.70, 0.87, 0.81),  # Thái Nguyên
+    "20": (1070, 65, 0.15, 0.20, 0.58, 0.85, 0.79),  # Lạng Sơn
+    "22": (2140, 54, 0.18, 0.35, 0.85, 0.90, 0.87),  # Quảng Ninh
+    "24": (5600, 99, 0.19, 0.28, 0.75, 0.87, 0.81),  # Bắc Ninh
+    # Phú Thọ: 184,513 accepted in August = 22.74 working-day equivalents × 8,650 registered × 93.8 %
+    # (the rest: refusals, and online dossiers of the last weekend accepted in September).
+    "25": (8650, 148, 0.195, 0.30, 0.85, 0.86, 0.66),
+    "31": (7930, 114, 0.19, 0.28, 0.75, 0.86, 0.80),  # Hải Phòng
+    "33": (5520, 104, 0.18, 0.32, 0.70, 0.86, 0.79),  # Hưng Yên (July knots below)
+    "37": (6820, 129, 0.17, 0.25, 0.70, 0.86, 0.80),  # Ninh Bình
+    "38": (5820, 166, 0.17, 0.22, 0.65, 0.85, 0.79),  # Thanh Hóa
+    "40": (5370, 130, 0.17, 0.22, 0.65, 0.85, 0.79),  # Nghệ An
+    "42": (2040, 69, 0.16, 0.25, 0.70, 0.88, 0.83),  # Hà Tĩnh
+    "44": (2890, 78, 0.16, 0.22, 0.65, 0.86, 0.80),  # Quảng Trị
+    "46": (4400, 40, 0.18, 0.15, 0.86, 0.89, 0.85),  # Huế (July knots below)
+    "48": (5220, 94, 0.19, 0.35, 0.85, 0.90, 0.85),  # Đà Nẵng
+    "51": (3340, 96, 0.16, 0.22, 0.62, 0.85, 0.79),  # Quảng Ngãi
+    "52": (5540, 135, 0.16, 0.20, 0.60, 0.84, 0.78),  # Gia Lai
+    "56": (3470, 65, 0.17, 0.25, 0.68, 0.86, 0.80),  # Khánh Hòa
+    "66": (5180, 102, 0.16, 0.20, 0.60, 0.84, 0.78),  # Đắk Lắk
+    "68": (5990, 124, 0.16, 0.22, 0.62, 0.85, 0.79),  # Lâm Đồng
+    "75": (6950, 95, 0.18, 0.25, 0.70, 0.85, 0.79),  # Đồng Nai
+    "79": (23830, 168, 0.20, 0.32, 0.80, 0.86, 0.81),  # Hồ Chí Minh
+    "80": (5030, 96, 0.17, 0.25, 0.68, 0.86, 0.80),  # Tây Ninh
+    "82": (6760, 102, 0.16, 0.22, 0.65, 0.86, 0.80),  # Đồng Tháp
+    "86": (6590, 124, 0.16, 0.22, 0.65, 0.86, 0.80),  # Vĩnh Long
+    "91": (7660, 102, 0.16, 0.22, 0.65, 0.85, 0.79),  # An Giang
+    "92": (6500, 103, 0.17, 0.25, 0.70, 0.86, 0.80),  # Cần Thơ
+    "96": (4040, 64, 0.16, 0.20, 0.62, 0.85, 0.79),  # Cà Mau
 }
 PROVINCES: dict[str, ProvinceProfile] = {code: ProvinceProfile(*row) for code, row in _PROVINCE_ROWS.items()}
 
 # A province not in the table (a test's made-up unit list): 60 dossiers per commune per working day.
-DEFAULT_PROVINCE = ProvinceProfile(0, 0, 0.18, 0.25, 0.70, 0.86, 0.74)
+DEFAULT_PROVINCE = ProvinceProfile(0, 0, 0.18, 0.25, 0.70, 0.86, 0.79)
 DEFAULT_COMMUNE_VOLUME = 60
 
 # Online share knots (date, share); between knots the share moves linearly, after the last it stays.
-# Huế: 4,400 × 1.06 (Monday) = 4,664 dossiers; 882 / 4,664 = 0.19 on 7/7, 3,736 / 4,664 = 0.80 on 14/7.
+# Huế: 4,400 × 1.06 (Monday) = 4,664 dossiers; 882 / 4,664 = 0.19 on 7/7, 3,736 / 4,664 = 0.80 on 14/7,
+# less the communes' own offsets (+0.013 on average in Huế).
 # Hưng Yên: 5,520 × 1.06 = 5,851; 1,841 / 5,851 = 0.315 and 3,877 / 5,851 = 0.663.
 ONLINE_KNOTS: dict[str, tuple[tuple[date, float], ...]] = {
-    "46": ((date(2025, 7, 1), 0.15), (date(2025, 7, 7), 0.19), (date(2025, 7, 14), 0.80), (date(2025, 8, 1), 0.86)),
+    "46": ((date(2025, 7, 1), 0.15), (date(2025, 7, 7), 0.177), (date(2025, 7, 14), 0.792),
+           (date(2025, 8, 1), 0.86)),
     "33": ((date(2025, 7, 1), 0.30), (date(2025, 7, 7), 0.315), (date(2025, 7, 14), 0.663),
            (date(2025, 8, 1), 0.70)),
 }
@@ -176,7 +181,7 @@ ONLINE_RAMP = (date(2025, 7, 1), date(2025, 7, 21))  # the default ramp from onl
 
 # Busy units with a known volume: code → (province, weekday dossiers at scale 1), outside the split.
 UNIT_VOLUME_OVERRIDES: dict[str, tuple[str, int]] = {
-    "26704": ("79", 1250),  # Phường Phú Mỹ, Hồ Chí Minh: "hơn 1.200 hồ sơ mỗi ngày"
+    "26704": ("79", 1320),  # Phường Phú Mỹ, Hồ Chí Minh: "hơn 1.200 hồ sơ mỗi ngày"
 }
 
 # Communes: log-normal spread of volume (Phú Thọ's 148 communes: σ of log volume 0.60 incl. wards),
@@ -186,7 +191,7 @@ TYPE_VOLUME = {"phuong": 1.76, "xa": 1.0, "dac_khu": 0.6}
 COMMUNE_ON_TIME_SIGMA = 0.06  # Phú Thọ communes: σ 6.9 points around 85.9 %
 COMMUNE_ON_TIME_RANGE = (0.68, 0.97)
 ONLINE_OFFSET_SIGMA = 0.05
-DAILY_NOISE_SIGMA = 0.12
+DAILY_NOISE_SIGMA = 0.08
 
 # Volume by day of week (Monday first, mean of working days 1.0); public holidays are off.
 WEEKDAY_FACTORS = (1.06, 1.02, 1.00, 0.98, 0.94, 0.30, 0.06)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import struct
 
+from thuocdo.dossiers.simulation_calendar import between
+
 NORMAL_DELAY = (2, 600)  # seconds between an event and its delivery, normally
 LATE_DELIVERY_RATE = 0.01  # of events, delivered 1–72 hours after they happened
 OUT_OF_ORDER_RATE = 0.005  # of dossiers with 3+ events, one event delivered after the next one
@@ -31,18 +33,18 @@ def deliveries(rng: random.Random, events: list[tuple[int, int]]) -> list[tuple[
         if rng.random() < LATE_DELIVERY_RATE:
             delivered.append(t + int(3600 * 72 ** rng.random()))
         else:
-            delivered.append(t + rng.randint(*NORMAL_DELAY))
+            delivered.append(t + between(rng, *NORMAL_DELAY))
     if len(events) >= 3 and rng.random() < OUT_OF_ORDER_RATE:
-        i = rng.randrange(len(events) - 1)
-        delivered[i] = max(delivered[i], delivered[i + 1] + rng.randint(1, 600))
+        i = int(rng.random() * (len(events) - 1))
+        delivered[i] = max(delivered[i], delivered[i + 1] + between(rng, 1, 600))
     rows = []
     for number, ((t, status), at) in enumerate(zip(events, delivered, strict=True), start=1):
         rows.append((at, t, status, KIND_NORMAL, number))
         extra = rng.random()
         if extra < DUPLICATE_RATE:
-            rows.append((at + rng.randint(60, 6 * 3600), t, status, KIND_DUPLICATE, number))
+            rows.append((at + between(rng, 60, 6 * 3600), t, status, KIND_DUPLICATE, number))
         elif extra < DUPLICATE_RATE + MALFORMED_RATE:
-            rows.append((at + 1, t, status, 2 + rng.randrange(len(MALFORMED_KINDS)), number))
+            rows.append((at + 1, t, status, 2 + int(rng.random() * len(MALFORMED_KINDS)), number))
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from thuocdo.dossiers.simulation_calendar import DAY, WORK_DAY, WorkCalendar
+from thuocdo.dossiers.simulation_calendar import DAY, WORK_DAY, WorkCalendar, between
 from thuocdo.dossiers.simulation_data import Field
 
 # Intake (tiếp nhận).
@@ -58,13 +58,13 @@ def _intake(rng: random.Random, life: _Life, registered: int, channel: int) -> i
         if rng.random() < ABANDONED_ONLINE_RATE:
             return None
         # Checked by an officer in office hours: minutes to half a day online, 0.5–2 days by post.
-        wait = rng.randint(300, 4 * 3600) if channel == ONLINE else rng.randint(WORK_DAY // 2, 2 * WORK_DAY)
+        wait = between(rng, 300, 4 * 3600) if channel == ONLINE else between(rng, WORK_DAY // 2, 2 * WORK_DAY)
         decided = cal.from_work(cal.to_work(registered) + 1 + wait)
         if rng.random() < REFUSED_ONLINE_RATE:
             life.at(decided, 3)
             return None
         return life.at(decided, 2)
-    decided = registered + rng.randint(60, 900)
+    decided = registered + between(rng, 60, 900)
     if rng.random() < REFUSED_IN_PERSON_RATE:
         life.at(registered, 1)
         life.at(decided, 3)
@@ -91,7 +91,12 @@ def due_time(cal: WorkCalendar, accepted: int, legal_days: int) -> int:
 
 
 def plan_dossier(
-    rng: random.Random, cal: WorkCalendar, registered: int, channel: int, legal_days: int, field: Field,
+    rng: random.Random,
+    cal: WorkCalendar,
+    registered: int,
+    channel: int,
+    legal_days: int,
+    field: Field,
     on_time: float,
 ) -> tuple[list[tuple[int, int]], int]:
     """Plan one dossier: its (time, status) events in time order and its due time (0 if never accepted)."""
@@ -103,19 +108,19 @@ def plan_dossier(
     span = max(legal_days * WORK_DAY, 4 * 3600)  # working seconds allowed; same-day ≈ half a day
     w = cal.to_work(accepted) + 1
     if legal_days > 0 or rng.random() >= SAME_DAY_WITHOUT_PROCESSING_RATE:
-        w += rng.randint(60, max(120, min(span // 4, WORK_DAY // 2)))
+        w += between(rng, 60, max(120, min(span // 4, WORK_DAY // 2)))
         life.at_work(w, 4)
     ending = rng.random()
     extension = 0
     if rng.random() < field.supplement_rate:
         for _ in range(2 if rng.random() < SECOND_SUPPLEMENT_RATE else 1):
-            w += rng.randint(WORK_DAY // 8, max(WORK_DAY // 4, span // 3))
+            w += between(rng, WORK_DAY // 8, max(WORK_DAY // 4, span // 3))
             asked = life.at_work(w, 5)
             wait = min(int(rng.expovariate(1 / SUPPLEMENT_WAIT_MEAN)) + 2 * 3600, 20 * DAY)
-            w = cal.to_work(asked + wait) + 1 + rng.randint(0, 3600)
+            w = cal.to_work(asked + wait) + 1 + between(rng, 0, 3600)
             extension += life.at_work(w, 4) - asked
     if ending < WITHDRAWN_RATE + STOPPED_RATE:
-        w += rng.randint(600, max(1200, span // 2))
+        w += between(rng, 600, max(1200, span // 2))
         life.at_work(w, 7 if ending < WITHDRAWN_RATE else 8)
         return life.events, due
     w = max(w, cal.to_work(life.last))
@@ -132,6 +137,6 @@ def plan_dossier(
         return life.events, due
     life.at_work(end, 9)
     if rng.random() >= RESULT_NOT_COLLECTED_RATE:
-        pickup = rng.randint(60, 3600) if legal_days == 0 else rng.randint(600, 3 * WORK_DAY)
+        pickup = between(rng, 60, 3600) if legal_days == 0 else between(rng, 600, 3 * WORK_DAY)
         life.at_work(end + pickup, 10)
     return life.events, due

@@ -14,9 +14,21 @@ from datetime import date
 from itertools import accumulate
 
 from thuocdo.dossiers.simulation_data import (
-    COMMUNE_ON_TIME_RANGE, COMMUNE_ON_TIME_SIGMA, COMMUNE_VOLUME_SIGMA, DAILY_NOISE_SIGMA, DEFAULT_COMMUNE_VOLUME,
-    DEFAULT_PROVINCE, FIELDS, ONLINE_KNOTS, ONLINE_OFFSET_SIGMA, ONLINE_RAMP, POSTAL_SHARE, PROCEDURES, PROVINCES,
-    TYPE_VOLUME, UNIT_VOLUME_OVERRIDES,
+    COMMUNE_ON_TIME_RANGE,
+    COMMUNE_ON_TIME_SIGMA,
+    COMMUNE_VOLUME_SIGMA,
+    DAILY_NOISE_SIGMA,
+    DEFAULT_COMMUNE_VOLUME,
+    DEFAULT_PROVINCE,
+    FIELDS,
+    ONLINE_KNOTS,
+    ONLINE_OFFSET_SIGMA,
+    ONLINE_RAMP,
+    POSTAL_SHARE,
+    PROCEDURES,
+    PROVINCES,
+    TYPE_VOLUME,
+    UNIT_VOLUME_OVERRIDES,
 )
 
 IN_PERSON, ONLINE, POSTAL = 1, 2, 3
@@ -102,16 +114,19 @@ def province_online_share(province: str, day: date) -> float:
 
 
 def new_dossiers(
-    rng: random.Random, unit: UnitProfile, day_start: int, day_factor: float, weekday: int, scale: float,
+    rng: random.Random,
+    unit: UnitProfile,
+    day_start: int,
+    day_factor: float,
+    weekday: int,
+    scale: float,
     online_share: float,
 ) -> list[tuple[int, int, int]]:
     """The unit's dossiers registered on one day: (time, channel, procedure index), in time order.
 
     Channel 0 means in person with the channel left out of the events.
     """
-    expected = unit.volume * day_factor * scale * math.exp(
-        rng.gauss(0, DAILY_NOISE_SIGMA) - DAILY_NOISE_SIGMA**2 / 2
-    )
+    expected = unit.volume * day_factor * scale * math.exp(rng.gauss(0, DAILY_NOISE_SIGMA) - DAILY_NOISE_SIGMA**2 / 2)
     count = int(expected)
     if rng.random() < expected - count:
         count += 1

@@ -40,7 +40,8 @@ class MetricValueIn(BaseModel):
 
 
 def _errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
+    # A row that is not an object has no field to name: call it "row".
+    return [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors(include_url=False)]
 
 
 def record_metric_values(
@@ -77,6 +78,8 @@ def record_metric_values(
             continue
         key = (unit.province_code, source, unit.code, row.metric, row.procedure_code, row.day)
         good[key] = row.value  # within one batch, the last row for a key wins
+    if not good:  # nothing to store: no audit row, as for a batch of dossier events with no valid row
+        return {"stored": 0, "rejected": rejected}
     with transaction.atomic():
         previous = {
             (r[0], r[1], r[2], r[3], r[4], _as_date(r[5])): r[6]

@@ -31,6 +31,15 @@ class MetricsOut(Schema):
     metrics: dict[str, float]
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
+class InvalidOut(Schema):
+    # Ninja's own validation errors are a list; HttpError(422, "…") gives a sentence.
+    detail: str | list[dict[str, Any]]
+
+
 class ValuesIn(Schema):
     values: list[Any] = Field(..., max_length=10_000)
 
@@ -45,7 +54,8 @@ class ValuesOut(Schema):
     rejected: list[ValueRejection]
 
 
-@router.get("/metrics", response=MetricsOut, by_alias=True, summary="Số liệu của một đơn vị trong một khoảng ngày")
+@router.get("/metrics", response={200: MetricsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
+            by_alias=True, summary="Số liệu của một đơn vị trong một khoảng ngày")
 def get_metrics(request, filters: Query[MetricsQuery]):
     unit = get_object_or_404(Unit, code=filters.unit)
     require_read(request.auth, unit)
@@ -59,7 +69,7 @@ def get_metrics(request, filters: Query[MetricsQuery]):
     return {"unit": unit.code, "from": filters.from_, "to": filters.to, "metrics": dict(sorted(totals.items()))}
 
 
-@router.post("/metric-values", response=ValuesOut, auth=TokenAuth(),
+@router.post("/metric-values", response={200: ValuesOut, 401: ErrorOut, 422: InvalidOut}, auth=TokenAuth(),
              summary="Gửi số liệu từ nguồn khác (báo cáo định kỳ, cổng quốc gia); cần quyền metrics:write")
 def post_values(request, payload: ValuesIn):
     return record_metric_values(request.auth, payload.values, default_source=request.auth.token.name)

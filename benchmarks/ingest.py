@@ -1,0 +1,201 @@
+"""Ingest benchmark: events/s into SQLite and PostgreSQL, over HTTP, against the raw database speed.
+
+    .venv/bin/python benchmarks/ingest.py --scale 0.05 --days 7 --seed 1
+
+One simulated stream (`thuocdo simulate --out`), then, on the same rows:
+  raw SQLite     executemany of the rows + a counter upsert per (unit, day, status), no validation
+  raw PostgreSQL COPY of the rows + the same counter upsert (INSERT … SELECT … ON CONFLICT)
+  file SQLite    `ingest_dossier_events` over the file (validation, on-time engine, metric store)
+  file PostgreSQL the same into PostgreSQL
+  API            POST /api/v1/dossier-events in batches of 1,000 over HTTP to `thuocdo serve` (SQLite)
+Not a test: it prints figures for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("BENCH_PG", "postgres://root@127.0.0.1:5432/postgres")
+
+
+def run(args: list[str], env: dict, **kw) -> str:
+    return subprocess.run(args, env=env, check=True, capture_output=True, text=True, cwd=ROOT, **kw).stdout
+
+
+def django_env(database_url: str) -> dict:
+    return {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url}
+
+
+def prepare(database_url: str) -> dict:
+    env = django_env(database_url)
+    run([str(BIN / "thuocdo"), "migrate", "-v", "0"], env)
+    run([str(BIN / "thuocdo"), "load_units"], env)
+    return env
+
+
+def load_rows(path: Path) -> list[tuple]:
+    rows = []
+    with path.open() as handle:
+        for line in handle:
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            rows.append((r.get("source"), str(r.get("event_id")), r.get("dossier_code"), r.get("unit_code"),
+                         str(r.get("status")), r.get("occurred_at"), r.get("due_at"), str(r.get("occurred_at"))[:10]))
+    return rows
+
+
+def raw_sqlite(rows: list[tuple], workdir: Path) -> float:
+    db = sqlite3.connect(workdir / "raw.sqlite3")
+    db.executescript("""
+        PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+        CREATE TABLE events (source TEXT, event_id TEXT, dossier_code TEXT, unit_code TEXT, status TEXT,
+                             occurred_at TEXT, due_at TEXT, day TEXT, UNIQUE (source, event_id));
+        CREATE TABLE counters (unit_code TEXT, day TEXT, status TEXT, n INTEGER, UNIQUE (unit_code, day, status));
+    """)
+    started = time.perf_counter()
+    for i in range(0, len(rows), 5000):
+        part = rows[i : i + 5000]
+        with db:
+            db.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?)", part)
+            db.executemany(
+                "INSERT INTO counters VALUES (?,?,?,1) ON CONFLICT (unit_code, day, status) DO UPDATE SET n = n + 1",
+                [(r[3], r[7], r[4]) for r in part],
+            )
+    return time.perf_counter() - started
+
+
+def raw_postgres(rows: list[tuple]) -> float:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS thuocdo_bench_raw")
+        admin.execute("CREATE DATABASE thuocdo_bench_raw")
+    url = PG_URL.rsplit("/", 1)[0] + "/thuocdo_bench_raw"
+    with psycopg.connect(url) as db:
+        db.execute("""CREATE TABLE events (source text, event_id text, dossier_code text, unit_code text,
+                      status text, occurred_at text, due_at text, day text, UNIQUE (source, event_id))""")
+        db.execute("CREATE TABLE counters (unit_code text, day text, status text, n bigint, "
+                   "UNIQUE (unit_code, day, status))")
+        db.commit()
+        started = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            part = rows[i : i + 5000]
+            with db.transaction():
+                db.execute("CREATE TEMP TABLE batch (LIKE events) ON COMMIT DROP")
+                with db.cursor().copy("COPY batch FROM STDIN") as copy:
+                    for r in part:
+                        copy.write_row(r)
+                db.execute("INSERT INTO events SELECT * FROM batch ON CONFLICT DO NOTHING")
+                db.execute("""INSERT INTO counters SELECT unit_code, day, status, count(*) FROM batch
+                              GROUP BY 1, 2, 3 ON CONFLICT (unit_code, day, status) DO UPDATE
+                              SET n = counters.n + excluded.n""")
+        seconds = time.perf_counter() - started
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS thuocdo_bench_raw")
+    return seconds
+
+
+def file_ingest(database_url: str, path: Path) -> dict:
+    env = prepare(database_url)
+    out = run([sys.executable, "-m", "benchmarks._worker", "file", str(path)], env)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api_ingest(database_url: str, path: Path, batch: int = 1000) -> float:
+    env = prepare(database_url)
+    token = json.loads(run([str(BIN / "thuocdo"), "tokens", "create", "--name", "bench", "--units", "VN",
+                            "--scopes", "dossiers:write", "--json"], env))["token"]
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "thuocdo"), "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.startswith("{")]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        started = time.perf_counter()
+        for i in range(0, len(lines), batch):
+            conn.request("POST", "/api/v1/dossier-events", json.dumps({"events": lines[i : i + batch]}), headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"API answered {response.status}")
+        return time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--start", default="2026-08-03")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--file", type=Path, help="use this .jsonl instead of simulating")
+    parser.add_argument("--skip", default="", help="comma-separated: raw-sqlite,raw-pg,file-sqlite,file-pg,api")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    workdir = Path(tempfile.mkdtemp(prefix="thuocdo-bench-"))
+    path = args.file
+    if path is None:
+        path = workdir / "events.jsonl"
+        run([str(BIN / "thuocdo"), "simulate", "--start", args.start, "--days", str(args.days), "--scale",
+             str(args.scale), "--seed", str(args.seed), "--out", str(path)], django_env(f"sqlite:///{workdir}/sim.sqlite3"))
+    rows = load_rows(path)
+    n = len(rows)
+    print(f"{datetime.now():%Y-%m-%d %H:%M} · {n:,} events · scale {args.scale} · {args.days} days · seed {args.seed}")
+    results: dict[str, float] = {}
+    if "raw-sqlite" not in skip:
+        results["raw SQLite (executemany + counter upsert)"] = n / raw_sqlite(rows, workdir)
+    if "raw-pg" not in skip:
+        results["raw PostgreSQL (COPY + counter upsert)"] = n / raw_postgres(rows)
+    if "file-sqlite" not in skip:
+        r = file_ingest(f"sqlite:///{workdir}/file.sqlite3", path)
+        results["file ingest, SQLite"] = r["events"] / r["seconds"]
+    if "file-pg" not in skip:
+        url = PG_URL.rsplit("/", 1)[0] + "/thuocdo_bench_file"
+        subprocess.run(["psql", PG_URL, "-qc", "DROP DATABASE IF EXISTS thuocdo_bench_file"], check=True)
+        subprocess.run(["psql", PG_URL, "-qc", "CREATE DATABASE thuocdo_bench_file"], check=True)
+        r = file_ingest(url, path)
+        results["file ingest, PostgreSQL"] = r["events"] / r["seconds"]
+    if "api" not in skip:
+        results["API batches of 1,000 over HTTP, SQLite"] = n / api_ingest(f"sqlite:///{workdir}/api.sqlite3", path)
+    for name, rate in results.items():
+        print(f"  {name:<44} {rate:>10,.0f} events/s")
+    if "file ingest, SQLite" in results and "raw SQLite (executemany + counter upsert)" in results:
+        ratio = results["file ingest, SQLite"] / results["raw SQLite (executemany + counter upsert)"]
+        print(f"  ratio file SQLite / raw SQLite                {ratio:10.2f}")
+    if "file ingest, PostgreSQL" in results and "raw PostgreSQL (COPY + counter upsert)" in results:
+        ratio = results["file ingest, PostgreSQL"] / results["raw PostgreSQL (COPY + counter upsert)"]
+        print(f"  ratio file PostgreSQL / raw PostgreSQL        {ratio:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
