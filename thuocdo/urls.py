@@ -11,6 +11,7 @@ admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("tai-khoan/", include("thuocdo.accounts.urls")),
     path("", include("thuocdo.web.urls")),

@@ -82,7 +82,7 @@ def _moment(start: datetime, rng: random.Random, max_hours: int) -> datetime:
 def stream(dossiers: int, *, seed: int, first_day: date = date(2026, 8, 24), days: int = 20) -> list[dict]:
     """Events of `dossiers` dossiers accepted over `days` days, with every kind of lifecycle.
 
-    Deterministic for a seed. About 3.4 events per dossier: returned with or without "processed",
+    Deterministic for a seed. About 4.7 events per dossier: returned with or without "processed",
     one or two supplements, withdrawals, stops, refusals at intake and after, and pending ones.
     All moments lie in the past (the last is about `days + 12` days after `first_day`).
     """
@@ -113,7 +113,7 @@ def stream(dossiers: int, *, seed: int, first_day: date = date(2026, 8, 24), day
                 moment = _moment(moment, rng, 72)
                 rows.append(event(code, Status.PROCESSING, moment.isoformat(), **common))
         end = _moment(moment, rng, 24 * 8)
-        if kind < 0.35:
+        if 0.25 <= kind < 0.35:
             ending = rng.choice((Status.WITHDRAWN, Status.STOPPED, Status.REFUSED))
             rows.append(event(code, ending, end.isoformat(), **common))
         elif kind < 0.85:
