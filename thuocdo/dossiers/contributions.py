@@ -27,16 +27,27 @@ def contributions(state: DossierState | None, unit_code: str, procedure_code: st
     """The counts one dossier puts in the store: received on its acceptance day, resolved on its end day."""
     if state is None or state.accepted_at is None:
         return []
-    accepted_day = local_date(state.accepted_at)
+    return contributions_of(
+        unit_code, procedure_code, int(state.channel), local_date(state.accepted_at),
+        local_date(state.ended_at) if state.ended_at is not None else None, state.outcome, state.end_status,
+    )
+
+
+def contributions_of(
+    unit_code: str, procedure_code: str, channel: int, accepted_day: date | None, ended_day: date | None,
+    outcome: str, end_status: int | None,
+) -> list[Contribution]:
+    """The same, from a stored dossier row's columns (no need to re-classify its events)."""
+    if accepted_day is None:
+        return []
     rows = [
         (unit_code, procedure_code, codes.RECEIVED, accepted_day),
-        (unit_code, procedure_code, codes.CHANNEL_METRIC[int(state.channel)], accepted_day),
+        (unit_code, procedure_code, codes.CHANNEL_METRIC[channel], accepted_day),
     ]
-    if state.ended_at is not None:
-        ended_day = local_date(state.ended_at)
+    if ended_day is not None:
         rows.append((unit_code, procedure_code, codes.RESOLVED, ended_day))
-        rows.append((unit_code, procedure_code, _OUTCOME_METRIC[state.outcome], ended_day))
-        end_metric = _END_METRIC.get(state.end_status)
+        rows.append((unit_code, procedure_code, _OUTCOME_METRIC[outcome], ended_day))
+        end_metric = _END_METRIC.get(end_status)
         if end_metric:
             rows.append((unit_code, procedure_code, end_metric, ended_day))
     return rows

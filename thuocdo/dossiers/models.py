@@ -28,7 +28,9 @@ class DossierEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["province_code", "source", "event_id"], name="dossier_event_key")
         ]
-        indexes = [models.Index(fields=["province_code", "dossier_code"], name="dossier_event_dossier")]
+        indexes = [
+            models.Index(fields=["province_code", "unit_code", "dossier_code"], name="dossier_event_dossier")
+        ]
 
     def __str__(self) -> str:
         return f"{self.source}/{self.event_id}: {self.dossier_code} → {self.status}"
@@ -54,17 +56,24 @@ class Dossier(models.Model):
     ended_at = models.DateTimeField("kết thúc xử lý lúc", null=True, blank=True)
     end_status = models.PositiveSmallIntegerField("trạng thái kết thúc", null=True, blank=True)
     outcome = models.CharField("kết quả", max_length=16)
+    # Local (Asia/Ho_Chi_Minh) days the dossier counts on: received, and resolved.
+    accepted_day = models.DateField("ngày tiếp nhận", null=True, blank=True)
+    ended_day = models.DateField("ngày kết thúc xử lý", null=True, blank=True)
     events = models.JSONField("sự kiện", default=list)
 
     class Meta:
         verbose_name = "hồ sơ"
         verbose_name_plural = "hồ sơ"
-        constraints = [models.UniqueConstraint(fields=["province_code", "dossier_code"], name="dossier_key")]
+        # A dossier belongs to the unit its events name: a source never touches another unit's dossier.
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "unit_code", "dossier_code"], name="dossier_key")
+        ]
         indexes = [
             # "Pending overdue now" is a range count on (unit, open, due), not a scan.
             models.Index(fields=["unit_code", "outcome", "extended_due_at"], name="dossier_unit_outcome_due"),
-            models.Index(fields=["unit_code", "accepted_at"], name="dossier_unit_accepted"),
-            models.Index(fields=["unit_code", "ended_at"], name="dossier_unit_ended"),
+            models.Index(fields=["province_code", "outcome", "extended_due_at"], name="dossier_prov_outcome_due"),
+            models.Index(fields=["unit_code", "accepted_day"], name="dossier_unit_accepted_day"),
+            models.Index(fields=["unit_code", "ended_day"], name="dossier_unit_ended_day"),
         ]
 
     def __str__(self) -> str:

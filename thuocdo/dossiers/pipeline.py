@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import connection
 
-from thuocdo.db import adapt_datetime, insert_returning_new, is_postgres, select_existing, upsert_replace
-from thuocdo.dossiers.contributions import contributions, difference
+from thuocdo.db import datetime_adapter, insert_returning_new, is_postgres, select_existing, upsert_replace
+from thuocdo.dossiers.contributions import contributions, contributions_of
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import Status, StatusEvent, classify
+from thuocdo.dossiers.ontime import Status, StatusEvent, classify, local_date
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.rollup import apply_deltas
 
@@ -29,8 +29,12 @@ EVENT_COLUMNS = (
 )
 DOSSIER_COLUMNS = (
     "province_code", "dossier_code", "unit_code", "procedure_code", "channel", "accepted_at", "due_at",
-    "extended_due_at", "paused_since", "supplements", "ended_at", "end_status", "outcome", "events",
+    "extended_due_at", "paused_since", "supplements", "ended_at", "end_status", "outcome", "accepted_day",
+    "ended_day", "events",
 )
+DOSSIER_KEY = ("province_code", "unit_code", "dossier_code")
+# What a stored dossier row gives back: its events and what it currently counts for.
+_STORED = ("events", "procedure_code", "channel", "accepted_day", "ended_day", "outcome", "end_status")
 
 
 @dataclass
@@ -40,27 +44,36 @@ class BatchResult:
     units: set[str] = field(default_factory=set)
 
 
-# A stored event: [occurred ISO, status, due ISO | None, channel | None, event_id, unit, procedure]
+# A stored event: [occurred ISO, status, due ISO | None, channel | None, "source/event_id", procedure]
 def _compact(e: ValidEvent) -> list:
     return [
         e.occurred_at.isoformat(), e.status, e.due_at.isoformat() if e.due_at else None, e.channel,
-        e.event_id, e.unit_code, e.procedure_code,
+        f"{e.source}/{e.event_id}", e.procedure_code,
     ]
 
 
 def _status_event(c: list) -> StatusEvent:
+    """The engine's view of a stored event; its id carries the source (ids are unique per source only)."""
     return StatusEvent(
         status=c[1], occurred_at=datetime.fromisoformat(c[0]),
-        due_at=datetime.fromisoformat(c[2]) if c[2] else None, channel=c[3], event_id=f"{c[4]}",
+        due_at=datetime.fromisoformat(c[2]) if c[2] else None, channel=c[3], event_id=c[4],
     )
 
 
-def _owner(compact: list[list]) -> tuple[str, str]:
-    """The dossier's unit and procedure: those of its acceptance, else of its first event (set-determined)."""
-    ordered = sorted(compact, key=lambda c: (datetime.fromisoformat(c[0]), c[1], c[4]))
-    anchor = next((c for c in ordered if c[1] == Status.ACCEPTED), ordered[0])
-    procedure = anchor[6] or next((c[6] for c in ordered if c[6]), "")
-    return anchor[5], procedure
+def _procedure(compact: list[list], events: list[StatusEvent]) -> str:
+    """The acceptance's procedure code, else the earliest event's that has one (set-determined)."""
+    with_code = [
+        (e.status != Status.ACCEPTED, e.occurred_at, e.event_id, c[5])
+        for c, e in zip(compact, events, strict=True)
+        if c[5]
+    ]
+    return min(with_code)[3] if with_code else ""
+
+
+def _day(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 def _lock_provinces(provinces: set[str]) -> None:
@@ -77,6 +90,7 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
     unique: dict[tuple, ValidEvent] = {}
     for e in events:
         unique.setdefault((e.province_code, e.source, e.event_id), e)
+    adapt_datetime = datetime_adapter()
     received = adapt_datetime(now)
     inserted = insert_returning_new(
         EVENT_TABLE, EVENT_COLUMNS, ("province_code", "source", "event_id"),
@@ -91,41 +105,49 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
 
 
 def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
-    """Re-classify every dossier the new events touch and move the metric store; returns units moved."""
-    by_dossier: dict[tuple[str, str], list[list]] = defaultdict(list)
+    """Re-classify every dossier the new events touch and move the metric store; returns units moved.
+
+    A dossier is (province, unit, dossier code): a source can only ever move the dossiers of the
+    units it may write, whatever codes it sends.
+    """
+    by_dossier: dict[tuple[str, str, str], list[list]] = defaultdict(list)
     for e in new:
-        by_dossier[(e.province_code, e.dossier_code)].append(_compact(e))
+        by_dossier[(e.province_code, e.unit_code, e.dossier_code)].append(_compact(e))
     if not by_dossier:
         return set()
     stored = {
-        (row[0], row[1]): (json.loads(row[2]) if isinstance(row[2], str) else row[2])
-        for row in select_existing(
-            DOSSIER_TABLE, ("province_code", "dossier_code"), list(by_dossier),
-            ("province_code", "dossier_code", "events"),
-        )
+        tuple(row[:3]): row[3:]
+        for row in select_existing(DOSSIER_TABLE, DOSSIER_KEY, list(by_dossier), (*DOSSIER_KEY, *_STORED))
     }
     deltas: Counter = Counter()
     rows = []
-    adapt = adapt_datetime
-    for (province, dossier_code), added in by_dossier.items():
-        old_events = stored.get((province, dossier_code))
-        old = []
-        if old_events:
-            old_state = classify(_status_event(c) for c in old_events)
-            old = [(province, *c) for c in contributions(old_state, *_owner(old_events))]
-        merged = (old_events or []) + added
-        state = classify(_status_event(c) for c in merged)
-        unit_code, procedure_code = _owner(merged)
-        new_rows = [(province, *c) for c in contributions(state, unit_code, procedure_code)]
-        deltas.update(difference(old, new_rows))
+    adapt = datetime_adapter()
+    for key, added in by_dossier.items():
+        province, unit_code, dossier_code = key
+        old_events: list = []
+        previous = stored.get(key)
+        if previous is not None:
+            events_json, procedure, channel, accepted_day, ended_day, outcome, end_status = previous
+            old_events = json.loads(events_json) if isinstance(events_json, str) else events_json
+            for c in contributions_of(unit_code, procedure, channel, _day(accepted_day), _day(ended_day), outcome,
+                                      end_status):
+                deltas[(province, *c)] -= 1
+        merged = old_events + added
+        events = [_status_event(c) for c in merged]
+        state = classify(events)
+        procedure_code = _procedure(merged, events)
+        for c in contributions(state, unit_code, procedure_code):
+            deltas[(province, *c)] += 1
         rows.append((
             province, dossier_code, unit_code, procedure_code, int(state.channel), adapt(state.accepted_at),
             adapt(state.due_at), adapt(state.extended_due_at), adapt(state.paused_since), state.supplements,
             adapt(state.ended_at), int(state.end_status) if state.end_status else None, state.outcome.value,
+            local_date(state.accepted_at) if state.accepted_at else None,
+            local_date(state.ended_at) if state.ended_at else None,
             json.dumps(merged, ensure_ascii=False),
         ))
-    upsert_replace(DOSSIER_TABLE, ("province_code", "dossier_code"), DOSSIER_COLUMNS, rows)
-    return apply_deltas(deltas.items())
+    upsert_replace(DOSSIER_TABLE, DOSSIER_KEY, DOSSIER_COLUMNS, rows)
+    return apply_deltas((k, v) for k, v in deltas.items() if v)
 
 
 def apply_batch(events: list[ValidEvent], now: datetime) -> BatchResult:

@@ -34,7 +34,7 @@ class MetricValueIn(BaseModel):
     unit_code: str = Field(min_length=2, max_length=16)
     metric: str = Field(min_length=3, max_length=80)
     day: date
-    value: float
+    value: float = Field(allow_inf_nan=False)  # NaN cannot be stored in SQLite and would poison every sum
     source: str | None = Field(default=None, min_length=1, max_length=100)
     procedure_code: str = Field(default="", max_length=40)
 

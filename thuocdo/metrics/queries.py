@@ -78,7 +78,9 @@ def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
 
 
 def _pending_in_the_past(base, as_of: datetime) -> tuple[int, int]:
-    """At a past moment, dossiers with supplements are re-classified from their events up to then."""
+    """Pending at a past moment: who is pending follows the stored end (as the resolved counts do);
+    whether it was overdue then is re-derived from its events up to then when it had supplements.
+    """
     from thuocdo.dossiers.ontime import PendingClass, pending_class, state_at
     from thuocdo.dossiers.pipeline import _status_event
 
@@ -87,10 +89,13 @@ def _pending_in_the_past(base, as_of: datetime) -> tuple[int, int]:
     overdue = plain.filter(extended_due_at__lt=as_of).count()
     for events in base.filter(supplements__gt=0).values_list("events", flat=True).iterator(chunk_size=2000):
         state = state_at([_status_event(c) for c in events], as_of)
-        klass = pending_class(state, as_of)
-        if klass is not None:
-            total += 1
-            overdue += klass == PendingClass.OVERDUE
+        total += 1
+        if state.outcome == Outcome.PENDING:
+            overdue += pending_class(state, as_of) == PendingClass.OVERDUE
+        else:
+            # An end event the final state does not count (e.g. a withdrawal before the "processed"):
+            # the dossier was still being processed; overdue if its due time had passed.
+            overdue += state.supplements >= 2 or (state.extended_due_at is not None and state.extended_due_at < as_of)
     return overdue, total
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from thuocdo.dossiers.contributions import contributions
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import classify
-from thuocdo.dossiers.pipeline import _owner, _status_event, apply_to_dossiers
+from thuocdo.dossiers.pipeline import _procedure, _status_event, apply_to_dossiers
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.models import FillState, MetricInput, MetricValue
 from thuocdo.metrics.rollup import apply_deltas, expand
@@ -68,10 +68,12 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
 
 
 def _dossier_groups() -> Iterator[list[tuple]]:
-    rows = DossierEvent.objects.order_by("province_code", "dossier_code", "id").values_list(*_EVENT_FIELDS)
+    rows = DossierEvent.objects.order_by("province_code", "unit_code", "dossier_code", "id").values_list(
+        *_EVENT_FIELDS
+    )
     current: list[tuple] = []
     for row in rows.iterator(chunk_size=CHUNK):
-        if current and (row[1], row[4]) != (current[0][1], current[0][4]):
+        if current and (row[1], row[6], row[4]) != (current[0][1], current[0][6], current[0][4]):
             yield current
             current = []
         current.append(row)
@@ -82,15 +84,14 @@ def _dossier_groups() -> Iterator[list[tuple]]:
 def expected_store() -> tuple[Counter, dict[tuple[str, str], str]]:
     """Recompute, in memory, every metric row and every dossier's outcome from the raw facts."""
     deltas: Counter = Counter()
-    outcomes: dict[tuple[str, str], str] = {}
+    outcomes: dict[tuple[str, str, str], str] = {}
     for group in _dossier_groups():
-        compact = [
-            [_iso(r[9]), r[7], _iso(r[10]) if r[10] else None, r[8], r[3], r[6], r[5]] for r in group
-        ]
-        state = classify(_status_event(c) for c in compact)
-        unit, procedure = _owner(compact)
-        province = group[0][1]
-        outcomes[(province, group[0][4])] = state.outcome.value
+        compact = [[_iso(r[9]), r[7], _iso(r[10]) if r[10] else None, r[8], f"{r[2]}/{r[3]}", r[5]] for r in group]
+        events = [_status_event(c) for c in compact]
+        state = classify(events)
+        procedure = _procedure(compact, events)
+        province, unit = group[0][1], group[0][6]
+        outcomes[(province, unit, group[0][4])] = state.outcome.value
         for c in contributions(state, unit, procedure):
             deltas[(province, *c)] += 1
     for key, value in _input_deltas():
@@ -116,10 +117,9 @@ def check(limit: int = 50) -> list[str]:
         want, have = expected.get(key, 0), stored.get(key, 0)
         if abs(want - have) > 1e-9:
             problems.append(f"{'/'.join(map(str, key))}: lưu {have:g}, tính lại {want:g}")
-    stored_outcomes = dict(
-        ((p, d), o) for p, d, o in Dossier.objects.values_list("province_code", "dossier_code", "outcome").iterator()
-    )
+    rows = Dossier.objects.values_list("province_code", "unit_code", "dossier_code", "outcome")
+    stored_outcomes = {(p, u, d): o for p, u, d, o in rows.iterator()}
     for key in sorted(set(outcomes) | set(stored_outcomes)):
         if outcomes.get(key) != stored_outcomes.get(key):
-            problems.append(f"hồ sơ {key[0]}/{key[1]}: lưu {stored_outcomes.get(key)}, tính lại {outcomes.get(key)}")
+            problems.append(f"hồ sơ {'/'.join(key)}: lưu {stored_outcomes.get(key)}, tính lại {outcomes.get(key)}")
     return problems[:limit] if limit else problems

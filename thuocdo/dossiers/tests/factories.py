@@ -84,7 +84,7 @@ def stream(dossiers: int, *, seed: int, first_day: date = date(2026, 8, 24), day
 
     Deterministic for a seed. About 4.7 events per dossier: returned with or without "processed",
     one or two supplements, withdrawals, stops, refusals at intake and after, and pending ones.
-    All moments lie in the past (the last is about `days + 12` days after `first_day`).
+    Every moment falls within about six weeks of `first_day` (all in the past for the default).
     """
     rng = random.Random(seed)
     rows: list[dict] = []

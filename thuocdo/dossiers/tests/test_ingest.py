@@ -228,6 +228,14 @@ def test_duplicate_delivery_is_counted_as_duplicate_and_changes_nothing():
     ]
 
 
+def test_two_sources_may_use_the_same_event_id_for_one_dossier():
+    result = ingest([accepted("NGUON-1", ACCEPT, DUE, event_id="1", source="mot-cua-tinh"),
+                     event("NGUON-1", Status.PROCESSED, at("2026-09-02"), event_id="1", source="cong-quoc-gia")])
+
+    assert result == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert outcome("NGUON-1") == "early"
+
+
 def test_a_supplement_request_delivered_twice_is_one_request():
     rows = mixed_dossiers()[:5]  # OO-1: one supplement, early
     ingest(rows)
@@ -249,6 +257,16 @@ def test_a_late_processed_event_moves_the_count_to_another_class_and_day():
     assert at_levels(LAM_THAO, *SEPTEMBER) == [counts(received=1, direct=1, resolved=1, early=1)] * 3
     assert (outcome("TRE-1"), Dossier.objects.get().end_status) == ("early", 9)
     assert check() == []
+
+
+def test_a_past_range_counts_a_dossier_as_resolved_or_pending_whatever_its_supplements():
+    for code, supplement in (("QK-1", []), ("QK-2", [(Status.SUPPLEMENT_REQUESTED, at("2026-09-01", "10:00")),
+                                                     (Status.PROCESSING, at("2026-09-01", "11:00"))])):
+        # Withdrawn on 3/9, then marked processed on 5/9: processing ended with the 9 (domain.md §2).
+        ingest(lifecycle(code, ACCEPT, DUE, [*supplement, (Status.WITHDRAWN, at("2026-09-03")),
+                                             (Status.PROCESSED, at("2026-09-05"))]))
+
+    assert totals(LAM_THAO, "2026-09-01", "2026-09-03") == counts(received=2, direct=2, pending=2, within=2)
 
 
 def test_an_acceptance_arriving_after_the_end_makes_the_dossier_count():
@@ -350,6 +368,22 @@ def test_a_batch_of_only_bad_rows_stores_and_audits_nothing():
     assert [r["errors"] for r in result["rejected"]] == [
         ["status: phải từ 1–10"], ["event: phải là một đối tượng JSON"]]
     assert (DossierEvent.objects.count(), Dossier.objects.count(), AuditEntry.objects.count()) == (0, 0, 0)
+
+
+def test_rejected_rows_keep_their_index_in_the_whole_stream_across_batches():
+    rows = [accepted(f"LO-{n}", ACCEPT, DUE) for n in range(5)]
+    rows.insert(3, event("LO-X", 0, ACCEPT))
+
+    result = ingest(rows, batch_size=2)
+
+    assert result == {"accepted": 5, "duplicates": 0, "rejected": [
+        {"index": 3, "event_id": f"LO-X/0/{ACCEPT}", "errors": ["status: phải từ 1–10"]}]}
+    # One transaction, with its audit row, per batch.
+    assert list(AuditEntry.objects.order_by("id").values_list("object_id", "after")) == [
+        ("0-1", {"accepted": 2, "duplicates": 0, "rejected": 0}),
+        ("2-3", {"accepted": 1, "duplicates": 0, "rejected": 1}),
+        ("4-5", {"accepted": 2, "duplicates": 0, "rejected": 0}),
+    ]
 
 
 def test_a_row_without_a_source_is_rejected_when_no_default_is_given():

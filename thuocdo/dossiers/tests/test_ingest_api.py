@@ -10,6 +10,7 @@ from thuocdo.accounts.choices import Role
 from thuocdo.accounts.models import AuditEntry
 from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import PASSWORD, make_user
+from thuocdo.dossiers.actions import ingest_dossier_events
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import Status
 from thuocdo.dossiers.tests.factories import (
@@ -187,8 +188,6 @@ def test_a_body_without_events_is_422():
 @pytest.fixture
 def september(db):
     """Two dossiers in Xã Lâm Thao and one in Xã Phú Mỹ, all in September 2026."""
-    from thuocdo.dossiers.actions import ingest_dossier_events
-
     ingest_dossier_events(Actor.system(), [
         accepted("M-1", ACCEPT, DUE, channel=2, procedure="1.001234"),
         event("M-1", Status.PROCESSED, at("2026-09-03"), procedure="1.001234"),
@@ -271,3 +270,24 @@ def test_codes_filter_and_procedure_drill_down(september):
 def test_bad_metric_queries_are_answered_as_documented(september, params, status):
     client = officer(Role.CENTRAL_VIEWER, NATION)
     assert get_metrics(client, **params).status_code == status
+
+
+def _phu_my_state():
+    metrics = MetricValue.objects.filter(unit_code=PHU_MY).order_by("id").values_list("metric", "start", "value")
+    return list(metrics), list(Dossier.objects.filter(unit_code=PHU_MY).values_list("dossier_code", "outcome"))
+
+
+def test_a_commune_token_cannot_move_another_communes_dossier_by_reusing_its_code():
+    ingest_dossier_events(Actor.system(), [accepted("CHUNG-1", ACCEPT, DUE, unit=PHU_MY)])
+    phu_my_before = _phu_my_state()
+
+    # Rows that name the token's own commune, but the dossier code of Xã Phú Mỹ's dossier: a dossier
+    # is (province, unit, code), so they make a separate Lâm Thao dossier and Phú Mỹ's stays as it was.
+    response = post([accepted("CHUNG-1", at("2026-08-31"), DUE), event("CHUNG-1", Status.PROCESSED, at("2026-09-02"))],
+                    token([LAM_THAO]))
+
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 2
+    assert _phu_my_state() == phu_my_before
+    assert sorted(Dossier.objects.values_list("unit_code", "dossier_code", "outcome")) == [
+        (PHU_MY, "CHUNG-1", "pending"), (LAM_THAO, "CHUNG-1", "early")]

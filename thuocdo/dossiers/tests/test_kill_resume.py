@@ -124,7 +124,7 @@ def test_a_killed_file_ingest_run_again_ends_like_one_clean_run(template_db, tmp
     assert json.loads(thuocdo(killed_db, *show).stdout) == json.loads(thuocdo(clean_db, *show).stdout)
 
 
-def test_a_second_run_of_a_finished_file_is_all_duplicates(template_db, tmp_path):
+def test_a_finished_file_run_again_is_all_duplicates_and_check_exits_1_on_a_wrong_row(template_db, tmp_path):
     events_file = tmp_path / "su-kien.jsonl"
     row = accepted("HS-1", at("2026-09-01"), at("2026-09-04", "17:00"))
     events_file.write_text(json.dumps(row) + "\n", encoding="utf-8")
@@ -136,3 +136,12 @@ def test_a_second_run_of_a_finished_file_is_all_duplicates(template_db, tmp_path
     assert json.loads(first.stdout) == {"accepted": 1, "duplicates": 0, "rejected": []}
     assert json.loads(again.stdout) == {"accepted": 0, "duplicates": 1, "rejected": []}
     assert (count(db, EVENTS), count(db, DOSSIERS)) == (1, 1)
+
+    # `metrics check` exits 1 and prints the mismatch once a derived row is wrong.
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"UPDATE {METRICS} SET value = 5 WHERE unit_code = 'VN' AND grain = 'm'")
+    checked = subprocess.run([*_command(), "metrics", "check"], env=_env(db), capture_output=True, text=True,
+                             timeout=300)
+    assert (checked.returncode, checked.stdout) == (1, "/VN/dossier.received//m/2026-09-01: lưu 5, tính lại 1\n"
+                                                       "/VN/dossier.received.direct//m/2026-09-01: lưu 5, tính lại 1\n")
+    assert checked.stderr == "CommandError: Kho số liệu lệch với dữ liệu gốc (2 sai lệch đầu tiên ở trên).\n"

@@ -109,7 +109,7 @@ def test_metrics_check_is_clean_then_reports_a_corrupted_row_and_dossier():
 
     assert printed == (
         f"25/{LAM_THAO}/dossier.received//d/{row.start}: lưu {row.value + 2:g}, tính lại {row.value:g}\n"
-        f"hồ sơ 25/{dossier.dossier_code}: lưu late, tính lại early\n"
+        f"hồ sơ 25/{LAM_THAO}/{dossier.dossier_code}: lưu late, tính lại early\n"
     )
     assert error == "Kho số liệu lệch với dữ liệu gốc (2 sai lệch đầu tiên ở trên)."
 
@@ -257,6 +257,8 @@ def test_bad_metric_values_are_rejected_with_their_field_and_the_rest_kept():
         {**value_row(LAM_THAO, 1), "source": None},
         {**value_row(LAM_THAO, 1), "mau": "đỏ"},
         "không phải một dòng",
+        value_row(LAM_THAO, "NaN"),
+        value_row(LAM_THAO, float("inf")),
     ]
 
     result = record_metric_values(Actor.system(), rows)
@@ -264,7 +266,7 @@ def test_bad_metric_values_are_rejected_with_their_field_and_the_rest_kept():
     assert result["stored"] == 1
     assert [(r["index"], [e.split(":")[0] for e in r["errors"]]) for r in result["rejected"]] == [
         (1, ["value"]), (2, ["day"]), (3, ["unit_code"]), (4, ["unit_code"]), (5, ["metric"]), (6, ["metric"]),
-        (7, ["metric"]), (8, ["source"]), (9, ["mau"]), (10, ["row"]),
+        (7, ["metric"]), (8, ["source"]), (9, ["mau"]), (10, ["row"]), (11, ["value"]), (12, ["value"]),
     ]
     assert [r["errors"] for r in result["rejected"][2:8]] == [
         ["unit_code: không có đơn vị mã 99999"],

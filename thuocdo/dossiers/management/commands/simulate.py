@@ -97,7 +97,10 @@ class Command(BaseCommand):
         result = None
         if out is not None:
             writer = _write_csv if out.suffix.lower() == ".csv" else _write_jsonl
-            writer(out, simulation.events())
+            try:
+                writer(out, simulation.events())
+            except OSError as exc:
+                raise CommandError(f"Không ghi được tệp {out}: {exc.strerror}") from exc
         else:
             from thuocdo.accounts.permissions import Actor
             from thuocdo.dossiers.actions import ingest_dossier_events
