@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Three weeks of national activity at 2% of the country's volume (~3,600 dossiers a working day).
+DEMO_DAYS  ?= 21
+DEMO_SCALE ?= 0.02
 
 .PHONY: demo test lint install serve clean-db
 
@@ -24,6 +27,9 @@ demo: install var/secret_key
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo migrate --no-input -v 0
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo load_units
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo create_demo_accounts
+	@echo "Mô phỏng $(DEMO_DAYS) ngày hoạt động toàn quốc (quy mô $(DEMO_SCALE)); lần đầu mất vài phút…"
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo simulate --ingest --if-empty --seed 1 \
+		--start $$(date -d "$(DEMO_DAYS) days ago" +%F) --days $(DEMO_DAYS) --scale $(DEMO_SCALE)
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo collectstatic --no-input -v 0
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo serve --host $(HOST) --port $(PORT)
 

@@ -27,6 +27,10 @@ def upsert_add(table: str, key_columns: Sequence[str], value_column: str, rows: 
     if not rows:
         return
     columns = [*key_columns, value_column]
+    if is_postgres():
+        _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+                   f"{value_column} = {table}.{value_column} + excluded.{value_column}")
+        return
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) "
         f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {value_column} = {table}.{value_column} + "
@@ -41,6 +45,9 @@ def upsert_replace(table: str, key_columns: Sequence[str], columns: Sequence[str
     if not rows:
         return
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key_columns)
+    if is_postgres():
+        _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}")
+        return
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) "
         f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}"
@@ -57,6 +64,25 @@ def insert_ignore(table: str, columns: Sequence[str], key_columns: Sequence[str]
         f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING"
     )
     _executemany(sql, rows)
+
+
+def _pg_staged(table: str, columns: Sequence[str], rows: list[tuple], conflict_sql: str, returning: str = "") -> list:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT … ON CONFLICT.
+
+    COPY moves rows several times faster than a pipelined executemany; the staging table lives
+    as long as the connection and is emptied after each use.
+    """
+    stage = f"stage_{table}"
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {table} WITH NO DATA")
+        with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {conflict_sql} {returning}")
+        found = cursor.fetchall() if returning else []
+        cursor.execute(f"DELETE FROM {stage}")
+    return found
 
 
 def _executemany(sql: str, rows: list[tuple]) -> None:
@@ -103,6 +129,10 @@ def insert_returning_new(
     inserted: list[tuple] = []
     if not rows:
         return inserted
+    if is_postgres():
+        found = _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING",
+                           f"RETURNING {', '.join(key_columns)}")
+        return [tuple(r) for r in found]
     # Parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
     per_statement = max(1, (30_000 if connection.vendor == "sqlite" else 60_000) // len(columns))
     row_ph = "(" + _placeholders(len(columns)) + ")"

@@ -53,4 +53,4 @@ def post_events(request, payload: EventsIn):
         forbidden = [r for r in summary.rejected if any("không có quyền" in e for e in r["errors"])]
         if len(forbidden) == len(payload.events):
             raise HttpError(403, "Mã truy cập không có quyền gửi sự kiện cho các đơn vị này.")
-    return 200, summary.as_dict()
+    return summary.as_dict()

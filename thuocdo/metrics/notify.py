@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -21,10 +22,19 @@ _lock = threading.Lock()
 _redis = None
 
 
+_bridge: threading.Thread | None = None
+
+
 def subscribe(listener: Listener) -> Callable[[], None]:
-    """Call `listener(unit_codes)` for each change notice in this process; returns an unsubscribe function."""
+    """Call `listener(unit_codes)` for each change notice; returns an unsubscribe function.
+
+    With Redis, the first subscription in a process starts one background thread that relays
+    the channel's messages to this process's listeners.
+    """
     with _lock:
         _listeners.append(listener)
+    if settings.REDIS_URL:
+        _start_bridge()
 
     def unsubscribe() -> None:
         with _lock:
@@ -41,6 +51,32 @@ def _redis_client():
 
         _redis = redis.Redis.from_url(settings.REDIS_URL)
     return _redis
+
+
+def _start_bridge() -> None:
+    global _bridge
+    with _lock:
+        if _bridge is not None and _bridge.is_alive():
+            return
+        _bridge = threading.Thread(target=_relay, name="thuocdo-redis-notices", daemon=True)
+        _bridge.start()
+
+
+def _relay() -> None:
+    """Relay the Redis channel to this process's listeners; reconnect after a dropped connection."""
+    import redis
+
+    while True:
+        try:
+            pubsub = _redis_client().pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(CHANNEL)
+            for message in pubsub.listen():
+                try:
+                    deliver(json.loads(message["data"])["units"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a foreign or malformed message on our channel is not ours to act on
+        except (redis.ConnectionError, ValueError, OSError):
+            time.sleep(1)  # Redis restarted or the network dropped: subscribe again
 
 
 def deliver(unit_codes: list[str]) -> None:

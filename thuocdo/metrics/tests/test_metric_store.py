@@ -377,3 +377,34 @@ def test_a_range_over_parts_of_two_months_and_a_whole_month_equals_the_sum_of_it
             metric_totals(unit, start, end, procedure="1.001234")
 
     assert sum(n for d, n in accepted_days.items() if start <= d <= end) == 42
+
+
+def test_change_notices_travel_through_redis_when_configured(settings):
+    """With REDIS_URL, a notice published by one process reaches listeners through the Redis channel."""
+    import threading
+
+    import redis
+
+    from thuocdo.metrics import notify
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    notify._redis = None
+    received: list[list[str]] = []
+    arrived = threading.Event()
+
+    def listener(codes):
+        received.append(codes)
+        arrived.set()
+
+    unsubscribe = notify.subscribe(listener)
+    try:
+        notify._send(["08494", "25", "VN"])
+        assert arrived.wait(5)
+        assert received == [["08494", "25", "VN"]]
+    finally:
+        unsubscribe()
+        notify._redis = None

@@ -65,8 +65,17 @@ class Command(BaseCommand):
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--out", type=Path, help="Ghi ra tệp .jsonl hoặc .csv.")
         target.add_argument("--ingest", action="store_true", help="Nạp thẳng vào cơ sở dữ liệu.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Với --ingest: bỏ qua nếu đã có sự kiện hồ sơ (dùng cho make demo)."
+        )
 
     def handle(self, *args, **options):
+        if options["ingest"] and options["if_empty"]:
+            from thuocdo.dossiers.models import DossierEvent
+
+            if DossierEvent.objects.exists():
+                self.stdout.write("Đã có dữ liệu hồ sơ: bỏ qua mô phỏng (--if-empty).")
+                return
         units = list(
             Unit.objects.filter(level__in=["commune", "province"]).values_list("code", "province_code", "level", "type")
         )
