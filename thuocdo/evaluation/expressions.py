@@ -17,6 +17,7 @@ wins over a zero denominator: the values are checked before anything is computed
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ _TERMINAL_NAMES = {
 _OPERAND_START = {"NUMBER", "METRIC", "FUNCTION", "LPAR", "MINUS"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _ATOM, _UNARY = 4, 3
 
 
@@ -183,15 +185,9 @@ class BinaryOp(Expression):
 
     def _compute(self, values: Mapping[str, float | None]) -> float:
         left, right = self.left._compute(values), self.right._compute(values)
-        if self.operator == "+":
-            return left + right
-        if self.operator == "-":
-            return left - right
-        if self.operator == "*":
-            return left * right
-        if right == 0:
+        if self.operator == "/" and right == 0:
             raise ZeroDenominator(self.right)
-        return left / right
+        return _ARITHMETIC[self.operator](left, right)
 
     def __str__(self) -> str:
         # Left-associative: an equal-precedence right side keeps its parentheses (a - (b - c)).
@@ -286,5 +282,6 @@ def _expected(terminals: set[str]) -> str:
         parts.append("một phép toán (+ - * /)")
         terminals -= _OPERATORS
     order = ["COMMA", "RPAR", "$END"]
-    parts += [_TERMINAL_NAMES.get(name, name) for name in sorted(terminals, key=lambda n: order.index(n) if n in order else -1)]
+    rest = sorted(terminals, key=lambda name: order.index(name) if name in order else -1)
+    parts += [_TERMINAL_NAMES.get(name, name) for name in rest]
     return " hoặc ".join(parts)

@@ -102,7 +102,8 @@ class Period:
         """Return the period just before this one, of the same kind.
 
         Calendar and reporting periods step back one unit (so a month before March has 28 or 29
-        days); a week, a rolling window or a custom range steps back by its own number of days.
+        days); a week, a rolling window or a custom range steps back by its own number of days
+        (the window before a rolling one is labelled with its dates).
         """
         before = self.start - timedelta(days=1)
         if self.kind is PeriodKind.DAY:
@@ -196,64 +197,44 @@ def today_local() -> date:
     return datetime.now(LOCAL_TIMEZONE).date()
 
 
-_YEAR = r"(?P<year>[1-9]\d{3})"
+_Y = r"(?P<year>[1-9]\d{3})"
+_Q = r"-Q(?P<quarter>\d)"
+# (pattern, builder); tried in order, each must match the whole string.
 _PATTERNS = (
-    (re.compile(rf"{_YEAR}-(?P<month>\d{{2}})-(?P<day>\d{{2}})"), "day"),
-    (re.compile(rf"{_YEAR}-W(?P<week>\d{{2}})", re.IGNORECASE), "week"),
-    (re.compile(rf"{_YEAR}-(?P<month>\d{{2}})"), "month"),
-    (re.compile(rf"{_YEAR}-Q(?P<quarter>\d)", re.IGNORECASE), "quarter"),
-    (re.compile(_YEAR), "year"),
-    (re.compile(r"last-(?P<days>\d{1,5})-days", re.IGNORECASE), "rolling"),
-    (re.compile(r"(?P<first>\d{4}-\d{2}-\d{2})\.\.(?P<last>\d{4}-\d{2}-\d{2})"), "custom"),
-    (re.compile(rf"bc:{_YEAR}-(?P<month>\d{{2}})", re.IGNORECASE), "report_month"),
-    (re.compile(rf"bc:{_YEAR}-Q(?P<quarter>\d)", re.IGNORECASE), "report_quarter"),
-    (re.compile(rf"bc:{_YEAR}", re.IGNORECASE), "report_year"),
+    (rf"{_Y}-\d{{2}}-\d{{2}}", lambda m, today: Period.for_day(_date(m[0]))),
+    (rf"{_Y}-W(?P<week>\d{{2}})", lambda m, today: Period.for_week(int(m["year"]), int(m["week"]))),
+    (rf"{_Y}-(?P<month>\d{{2}})", lambda m, today: Period.for_month(int(m["year"]), int(m["month"]))),
+    (rf"{_Y}{_Q}", lambda m, today: Period.for_quarter(int(m["year"]), int(m["quarter"]))),
+    (_Y, lambda m, today: Period.for_year(int(m["year"]))),
+    (r"last-(?P<days>\d{1,5})-days", lambda m, today: Period.rolling(int(m["days"]), today or today_local())),
+    (r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", lambda m, today: Period.custom(_date(m[1]), _date(m[2]))),
+    (rf"bc:{_Y}-(?P<month>\d{{2}})", lambda m, today: Period.report_month(int(m["year"]), int(m["month"]))),
+    (rf"bc:{_Y}{_Q}", lambda m, today: Period.report_quarter(int(m["year"]), int(m["quarter"]))),
+    (rf"bc:{_Y}", lambda m, today: Period.report_year(int(m["year"]))),
 )
+_COMPILED = tuple((re.compile(pattern, re.IGNORECASE), build) for pattern, build in _PATTERNS)
 
 
 def parse_period(text: str, today: date | None = None) -> Period:
     """Turn a period string into a Period, raising PeriodError with the accepted forms if it is not one."""
     cleaned = text.strip()
-    for pattern, form in _PATTERNS:
+    for pattern, build in _COMPILED:
         match = pattern.fullmatch(cleaned)
         if match:
-            return _build(form, {name: value for name, value in match.groupdict().items()}, today)
+            try:
+                return build(match, today)
+            except PeriodError as error:
+                raise PeriodError(f"Kỳ không hợp lệ {cleaned!r}: {error}") from None
     raise PeriodError(f"Kỳ không hợp lệ: {text!r}. Các dạng được chấp nhận: {_FORMS}")
-
-
-def _build(form: str, parts: dict[str, str], today: date | None) -> Period:
-    """Build the period of one matched form."""
-    number = {name: int(value) for name, value in parts.items() if value.isdigit()}
-    if form == "day":
-        return Period.for_day(_date(f"{parts['year']}-{parts['month']}-{parts['day']}"))
-    if form == "week":
-        return Period.for_week(number["year"], number["week"])
-    if form == "month":
-        return Period.for_month(number["year"], number["month"])
-    if form == "quarter":
-        return Period.for_quarter(number["year"], number["quarter"])
-    if form == "year":
-        return Period.for_year(number["year"])
-    if form == "rolling":
-        return Period.rolling(number["days"], today or today_local())
-    if form == "custom":
-        return Period.custom(_date(parts["first"]), _date(parts["last"]))
-    if form == "report_month":
-        return Period.report_month(number["year"], number["month"])
-    if form == "report_quarter":
-        return Period.report_quarter(number["year"], number["quarter"])
-    return Period.report_year(number["year"])
 
 
 def whole_months(period: Period) -> list[date] | None:
     """Return the first days of the months the period covers if it is exactly whole calendar months, else None."""
     if period.start.day != 1 or _month_end(period.end) != period.end:
         return None
-    months, cursor = [], period.start
-    while cursor <= period.end:
-        months.append(cursor)
-        cursor = _month_end(cursor) + timedelta(days=1)
-    return months
+    start, end = period.start, period.end
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    return [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(count)]
 
 
 def _date(text: str) -> date:
@@ -275,6 +256,8 @@ def _first_day(year: int, month: int) -> date:
 
 def _month_end(day: date) -> date:
     """Return the last day of the month of `day`."""
+    if day.month == 12:  # also keeps 9999-12 from overflowing date
+        return day.replace(day=31)
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 

@@ -23,6 +23,7 @@ _redis = None
 
 
 _bridge: threading.Thread | None = None
+_bridge_ready = threading.Event()
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:
@@ -58,18 +59,23 @@ def _start_bridge() -> None:
     with _lock:
         if _bridge is not None and _bridge.is_alive():
             return
+        _bridge_ready.clear()
         _bridge = threading.Thread(target=_relay, name="thuocdo-redis-notices", daemon=True)
         _bridge.start()
+    # Pub/sub keeps nothing for late subscribers: return once the channel is really subscribed.
+    _bridge_ready.wait(timeout=5)
 
 
 def _relay() -> None:
     """Relay the Redis channel to this process's listeners; reconnect after a dropped connection."""
     import redis
 
-    while True:
+    while settings.REDIS_URL:
         try:
             pubsub = _redis_client().pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(CHANNEL)
+            pubsub.get_message(timeout=1)  # the subscribe confirmation: we are listening from here on
+            _bridge_ready.set()
             for message in pubsub.listen():
                 try:
                     deliver(json.loads(message["data"])["units"])
