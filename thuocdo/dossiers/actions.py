@@ -16,6 +16,7 @@ from thuocdo.dossiers.pipeline import apply_batch
 from thuocdo.dossiers.readers import UnreadableRow
 from thuocdo.dossiers.validation import check_row
 from thuocdo.metrics.notify import publish_after_commit
+from thuocdo.units.cache import units_by_code
 from thuocdo.units.models import Unit
 
 # 5,000 events ≈ 2 MB of rows; one transaction each keeps SQLite's lock short and memory flat.
@@ -33,16 +34,16 @@ class IngestSummary:
 
 
 def unit_provinces() -> dict[str, str]:
-    """Every commune and province code → its province code (3,355 entries, read once per ingest)."""
-    return {code: prov for code, prov in Unit.objects.exclude(province_code="").values_list("code", "province_code")}
+    """Every commune, agency and province code → its province code."""
+    return {code: unit.province_code for code, unit in units_by_code().items() if unit.province_code}
 
 
-def _permitted(actor: Actor, units_by_code: dict[str, Unit]) -> Callable[[str], bool]:
+def _permitted(actor: Actor, units: dict[str, Unit]) -> Callable[[str], bool]:
     cache: dict[str, bool] = {}
 
     def check(code: str) -> bool:
         if code not in cache:
-            cache[code] = may_write(actor, units_by_code[code], Scope.DOSSIERS_WRITE)
+            cache[code] = may_write(actor, units[code], Scope.DOSSIERS_WRITE)
         return cache[code]
 
     return check
@@ -62,8 +63,7 @@ def ingest_dossier_events(
     Rows for units the actor may not write are rejected as forbidden. A replay is a duplicate.
     """
     units = unit_provinces()
-    units_by_code = Unit.objects.in_bulk(field_name="code")
-    permitted = _permitted(actor, units_by_code)
+    permitted = _permitted(actor, units_by_code())
     summary = IngestSummary()
     iterator = iter(rows)
     index = 0

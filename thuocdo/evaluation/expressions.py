@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -89,9 +90,9 @@ class Expression:
 
     precedence = _ATOM
 
-    @property
+    @cached_property
     def metrics(self) -> frozenset[str]:
-        """Return the metric codes this expression reads."""
+        """Return the metric codes this expression reads (computed once per node)."""
         return frozenset().union(*(child.metrics for child in self.children()))
 
     @property
@@ -136,7 +137,7 @@ class Metric(Expression):
 
     code: str
 
-    @property
+    @cached_property
     def metrics(self) -> frozenset[str]:
         """Return the one metric code of this node."""
         return frozenset((self.code,))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import models, transaction
 
+from thuocdo.units import cache as registry_cache
 from thuocdo.units.choices import Level, UnitType
 from thuocdo.units.models import LegacyUnit, LegacyUnitPart, Unit
 from thuocdo.units.sources import read_registry_source
@@ -134,6 +135,7 @@ def load_units() -> LoadResult:
     """Create or refresh the 34 provinces, 3,321 communes and 10,040 legacy communes in one transaction."""
     source = read_registry_source()
     with transaction.atomic():
+        transaction.on_commit(registry_cache.clear)
         # Parents first: the source lists the nation, then provinces, then communes.
         units = {(code,): row for code, row in source.units.items()}
         units_created, units_updated = _sync_rows(Unit, ["code"], UNIT_FIELDS, units)
