@@ -111,6 +111,7 @@ class Expression:
         return self._compute(values)
 
     def _compute(self, values: Mapping[str, float | None]) -> float:
+        """Return the value, all metrics being present."""
         raise NotImplementedError
 
     def _wrapped(self, minimum: int) -> str:
@@ -219,22 +220,28 @@ class _ToTree(Transformer):
     """Turns lark's parse tree into Expression nodes."""
 
     def number(self, items: list[Token]) -> Number:
+        """Build a Number from its token."""
         return Number(Decimal(items[0]))
 
     def metric(self, items: list[Token]) -> Metric:
+        """Build a Metric from its token."""
         return Metric(str(items[0]))
 
     def negate(self, items: list) -> Negate:
+        """Build a Negate from '-' and its operand."""
         return Negate(items[1])
 
     def binary(self, items: list) -> BinaryOp:
+        """Build a BinaryOp from left, operator, right."""
         return BinaryOp(str(items[1]), items[0], items[2])
 
     def call(self, items: list) -> Call:
+        """Build a Call from the function name and its arguments, dropping the punctuation."""
         arguments = tuple(item for item in items[2:] if isinstance(item, Expression))
         return Call(str(items[0]), arguments)
 
     def group(self, items: list) -> Expression:
+        """Drop the parentheses around a sub-expression."""
         return items[1]
 
 
@@ -254,8 +261,7 @@ def _describe(text: str, error: UnexpectedInput) -> tuple[int, str]:
     """Return the position where parsing stopped and what was wrong there, in Vietnamese."""
     if isinstance(error, UnexpectedCharacters):
         return error.pos_in_stream, f"ký tự không hợp lệ '{text[error.pos_in_stream]}'"
-    if not isinstance(error, UnexpectedToken):  # pragma: no cover - LALR raises only the two above
-        return len(text), "không đọc được biểu thức"
+    assert isinstance(error, UnexpectedToken)  # LALR raises only these two (UnexpectedEOF is Earley's)
     # accepts() replays the parser: exact, unlike LALR's merged lookahead sets in error.expected.
     expected = set(error.interactive_parser.accepts())
     if error.token.type == "$END":

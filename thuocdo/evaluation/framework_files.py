@@ -122,10 +122,10 @@ class _Reader:
                       indicator=indicator)
         return number
 
-    def integer(self, where: dict, key: str, default: int, low: int, high: int) -> int:
+    def integer(self, where: dict, key: str, default: int, low: int, high: int, indicator: str | None = None) -> int:
         value = where.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(f"cần một số nguyên từ {low} đến {high}, gặp {value!r}", where, key)
+            self.fail(f"cần một số nguyên từ {low} đến {high}, gặp {value!r}", where, key, indicator=indicator)
         return value
 
     def choice(self, where: dict, key: str, kind: type, default=None, indicator: str | None = None):
@@ -224,7 +224,8 @@ def _group(reader: _Reader, raw, top: dict, decimals: int, seen: set[str]) -> Gr
 
 
 def _indicator(reader: _Reader, raw, group: dict, decimals: int) -> Indicator:
-    item = reader.mapping(raw, _INDICATOR_KEYS, {"code", "name", "max", "rule"}, group, "indicators")
+    hint = raw.get("code") if isinstance(raw, dict) and isinstance(raw.get("code"), str) else None
+    item = reader.mapping(raw, _INDICATOR_KEYS, {"code", "name", "max", "rule"}, group, "indicators", hint)
     code = reader.text(item, "code", ITEM_CODE)
     rule = reader.choice(item, "rule", Rule, indicator=code)
     _check_fields_for_rule(reader, item, rule, code)
@@ -253,7 +254,8 @@ def _indicator(reader: _Reader, raw, group: dict, decimals: int) -> Indicator:
         zero_denominator=reader.choice(item, "zero_denominator", ZeroRule, ZeroRule.NOT_APPLICABLE, code),
         parts=parts, value=reader.expression(item, "value", code, "value") if rule is Rule.GIVEN else None,
         estimate=estimate, label=reader.text(item, "label", indicator=code) if "label" in item else default_label,
-        data_source=str(item.get("source") or "").strip(), decimals=reader.integer(item, "rounding", decimals, 0, 6),
+        data_source=str(item.get("source") or "").strip(),
+        decimals=reader.integer(item, "rounding", decimals, 0, 6, code),
     )
 
 

@@ -76,7 +76,7 @@ class PortalAnswer:
 
 
 def metric_code(endpoint: str, *parts: str) -> str:
-    """Return our metric code for a portal field, e.g. ('progress', 'totalOnTime') → portal766.progress.total_on_time."""
+    """Return our metric code for a portal field: ('progress', 'totalOnTime') → portal766.progress.total_on_time."""
     return ".".join((PREFIX, endpoint, *(_snake(part) for part in parts)))
 
 

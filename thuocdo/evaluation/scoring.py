@@ -178,12 +178,11 @@ def _score_ratio(rule: Indicator | Part, values: Mapping[str, float | None], dec
                  kind: type[PartScore] = PartScore, common: dict | None = None) -> PartScore:
     """Apply a linear, threshold or capped_linear rule to the first source that has all its values."""
     common = common or {"code": rule.code}
-    for index, source in enumerate(rule.sources):
-        numerator, denominator = _evaluate(source.numerator, values), _evaluate(source.denominator, values)
-        if numerator is not _NO_DATA and denominator is not _NO_DATA:
-            break
-    else:
+    chosen = next((found for found in (_ratio_of(index, source, values) for index, source in enumerate(rule.sources))
+                   if found is not None), None)
+    if chosen is None:
         return kind(status=Status.NO_DATA, **common)
+    index, numerator, denominator = chosen
     if numerator is None or not denominator:  # a zero denominator, or a division by zero inside one
         zero = rule.zero_denominator
         points = {ZeroRule.FULL: rule.max_points, ZeroRule.ZERO: Decimal(0)}.get(zero)
@@ -206,6 +205,12 @@ def _score_ratio(rule: Indicator | Part, values: Mapping[str, float | None], dec
 
 
 _NO_DATA = object()
+
+
+def _ratio_of(index: int, source, values: Mapping[str, float | None]) -> tuple | None:
+    """Return (index, numerator, denominator) for a source whose values are all there, else None."""
+    numerator, denominator = _evaluate(source.numerator, values), _evaluate(source.denominator, values)
+    return None if numerator is _NO_DATA or denominator is _NO_DATA else (index, numerator, denominator)
 
 
 def _evaluate(expression, values: Mapping[str, float | None]):
