@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from thuocdo.accounts.api_auth import API_AUTH
 from thuocdo.dossiers.api import router as dossiers_router
+from thuocdo.evaluation.api import router as evaluation_router
 from thuocdo.metrics.api import router as metrics_router
 from thuocdo.units.api import router as units_router
 from thuocdo.units.api_profile import router as unit_profile_router
@@ -34,3 +35,4 @@ api.add_router("/units", unit_profile_router)
 api.add_router("/units", units_router)
 api.add_router("/dossier-events", dossiers_router)
 api.add_router("", metrics_router)
+api.add_router("", evaluation_router)

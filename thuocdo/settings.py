@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "thuocdo.accounts",
     "thuocdo.dossiers",
     "thuocdo.metrics",
+    "thuocdo.evaluation",
     "thuocdo.web",
 ]
 

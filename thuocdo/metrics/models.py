@@ -84,3 +84,35 @@ class FillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_id}{' (xong)' if self.done else ''}"
+
+
+class PeriodValue(models.Model):
+    """A figure a source gives for one whole period as such (giá trị cả kỳ): a month, quarter or year.
+
+    The national portal publishes its evaluation counts per month, quarter and year, not per day;
+    a score for exactly that period uses them. Keyed by source so a re-import replaces its own rows.
+    """
+
+    province_code = models.CharField("mã tỉnh", max_length=2)
+    unit_code = models.CharField("mã đơn vị", max_length=16)
+    metric = models.CharField("chỉ tiêu", max_length=120)
+    procedure_code = models.CharField("mã thủ tục", max_length=40, default="", blank=True)
+    start = models.DateField("từ ngày")
+    end = models.DateField("đến ngày")
+    value = models.FloatField("giá trị")
+    source = models.CharField("nguồn", max_length=100)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "giá trị cả kỳ"
+        verbose_name_plural = "giá trị cả kỳ"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province_code", "source", "unit_code", "metric", "procedure_code", "start", "end"],
+                name="period_value_key",
+            )
+        ]
+        indexes = [models.Index(fields=["unit_code", "start", "end"], name="period_value_unit_period")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.unit_code} {self.metric} {self.start}..{self.end} = {self.value:g}"

@@ -77,25 +77,31 @@ def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
     return {codes.PENDING: total, codes.PENDING_OVERDUE: overdue, codes.PENDING_WITHIN: total - overdue}
 
 
-def _pending_in_the_past(base, as_of: datetime) -> tuple[int, int]:
-    """Pending at a past moment: who is pending follows the stored end (as the resolved counts do);
-    whether it was overdue then is re-derived from its events up to then when it had supplements.
+def overdue_at(events: list, as_of: datetime) -> bool:
+    """Whether a dossier with supplements, still being processed at `as_of`, was overdue then.
+
+    Who is pending follows the stored end (as the resolved counts do); whether it was overdue is
+    re-derived from its events up to `as_of`.
     """
     from thuocdo.dossiers.ontime import PendingClass, pending_class, state_at
     from thuocdo.dossiers.pipeline import _status_event
 
+    state = state_at([_status_event(c) for c in events], as_of)
+    if state.outcome == Outcome.PENDING:
+        return pending_class(state, as_of) == PendingClass.OVERDUE
+    # An end event the final state does not count (e.g. a withdrawal before the "processed"):
+    # the dossier was still being processed; overdue if its due time had passed.
+    return state.supplements >= 2 or (state.extended_due_at is not None and state.extended_due_at < as_of)
+
+
+def _pending_in_the_past(base, as_of: datetime) -> tuple[int, int]:
+    """Pending at a past moment: plain dossiers by a range count, those with supplements one by one."""
     plain = base.filter(supplements=0)
     total = plain.count()
     overdue = plain.filter(extended_due_at__lt=as_of).count()
     for events in base.filter(supplements__gt=0).values_list("events", flat=True).iterator(chunk_size=2000):
-        state = state_at([_status_event(c) for c in events], as_of)
         total += 1
-        if state.outcome == Outcome.PENDING:
-            overdue += pending_class(state, as_of) == PendingClass.OVERDUE
-        else:
-            # An end event the final state does not count (e.g. a withdrawal before the "processed"):
-            # the dossier was still being processed; overdue if its due time had passed.
-            overdue += state.supplements >= 2 or (state.extended_due_at is not None and state.extended_due_at < as_of)
+        overdue += overdue_at(events, as_of)
     return overdue, total
 
 

@@ -1,0 +1,91 @@
+"""Scores for units and periods: gather the metrics, score, rank, compare with the previous period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+
+from thuocdo.evaluation.frameworks import Framework
+from thuocdo.evaluation.models import OfficialScore
+from thuocdo.evaluation.periods import Period
+from thuocdo.evaluation.scoring import UnitScore, change, rank, score_unit
+from thuocdo.metrics.bulk import unit_values
+from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
+
+
+@dataclass
+class ScoreRow:
+    """One unit's line in a ranking."""
+
+    unit: Unit
+    score: UnitScore
+    rank: int | None
+    change: Decimal | None
+    official: dict[str, float]
+
+
+def peers(level: str, parent: Unit | None) -> list[Unit]:
+    """The units ranked together: a level, within a province when `parent` is one."""
+    units = Unit.objects.filter(level=level).order_by("code")
+    if parent is not None and parent.level == Level.PROVINCE:
+        units = units.filter(province_code=parent.code)
+    return list(units)
+
+
+def score_units(framework: Framework, units: list[Unit], period: Period, procedure: str = "") -> dict[str, UnitScore]:
+    """Score each unit for the period from the metric store (one bulk read for all of them)."""
+    values = unit_values(units, period.start, period.end, framework.metrics, procedure)
+    return {u.code: score_unit(framework, u.level, values.get(u.code, {})) for u in units}
+
+
+def official_scores(units: list[Unit], framework_code: str, period: Period, procedure: str = "") -> dict:
+    """The published group points (điểm chính thức) per unit for exactly this period."""
+    rows = OfficialScore.objects.filter(
+        Q(indicator_code=""), unit_code__in=[u.code for u in units], framework_code=framework_code,
+        start=period.start, end=period.end, procedure_code=procedure,
+    ).values_list("unit_code", "group_code", "points")
+    out: dict[str, dict[str, float]] = {}
+    for unit_code, group, points in rows:
+        out.setdefault(unit_code, {})[group] = points
+    return out
+
+
+def ranking(framework: Framework, level: str, parent: Unit | None, period: Period, procedure: str = "",
+            with_change: bool = True) -> list[ScoreRow]:
+    """The units of a level (within `parent`) scored, ranked (ties share a rank) and compared."""
+    units = peers(level, parent)
+    current = score_units(framework, units, period, procedure)
+    ranks = rank({code: s.total for code, s in current.items()})
+    previous = score_units(framework, units, period.previous(), procedure) if with_change else {}
+    official = official_scores(units, framework.code, period, procedure)
+    rows = [
+        ScoreRow(u, current[u.code], ranks[u.code],
+                 change(current[u.code].total, previous[u.code].total) if previous else None,
+                 official.get(u.code, {}))
+        for u in units
+    ]
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
+    return rows
+
+
+def as_json(row: ScoreRow) -> dict:
+    """The shape `thuocdo scores --json` and the API print for one unit."""
+    score = row.score
+    return {
+        "unit": {"code": row.unit.code, "name": row.unit.name, "level": row.unit.level},
+        "framework": {"code": score.framework, "version": score.version},
+        "total": _num(score.total),
+        "max": _num(score.max_points),
+        "grade": score.grade,
+        "rank": row.rank,
+        "change": _num(row.change),
+        "groups": {code: _num(points) for code, points in score.points_by_group.items()},
+        "official": {code: _num(points) for code, points in row.official.items()},
+    }
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
