@@ -1,0 +1,117 @@
+"""Rankings, explanations and the dossiers behind a number, through the command and the API."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from thuocdo.accounts.choices import Role
+from thuocdo.accounts.permissions import Actor
+from thuocdo.accounts.tests.conftest import PASSWORD, make_user
+from thuocdo.dossiers.actions import ingest_dossier_events
+from thuocdo.dossiers.ontime import Status
+from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, accepted, at, event
+from thuocdo.evaluation.actions import load_frameworks
+from thuocdo.testing.openapi import assert_matches_openapi
+
+pytestmark = pytest.mark.django_db
+
+SEPTEMBER = "2026-09"
+
+
+@pytest.fixture
+def stream():
+    """Xã Lâm Thao: two dossiers, both in time. Xã Phú Mỹ: one in time, one late (Phú Thọ, 25)."""
+    load_frameworks(Actor.system())
+    rows = [
+        accepted("LT-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=LAM_THAO),
+        event("LT-1", Status.PROCESSED, at("2026-09-03"), unit=LAM_THAO),
+        accepted("LT-2", at("2026-09-02"), at("2026-09-10", "17:00"), unit=LAM_THAO, channel=2),
+        event("LT-2", Status.PROCESSED, at("2026-09-10", "16:00"), unit=LAM_THAO),
+        accepted("PM-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=PHU_MY),
+        event("PM-1", Status.PROCESSED, at("2026-09-04"), unit=PHU_MY),
+        accepted("PM-2", at("2026-09-01"), at("2026-09-05", "17:00"), unit=PHU_MY),
+        event("PM-2", Status.PROCESSED, at("2026-09-08"), unit=PHU_MY),
+    ]
+    summary = ingest_dossier_events(Actor.system(), rows)
+    assert (summary.accepted, summary.rejected) == (8, [])
+
+
+def _scores(*args) -> list[dict]:
+    out = StringIO()
+    call_command("scores", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())["scores"]
+
+
+def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
+    rows = _scores("--framework", "qd766", "--level", "commune", "--parent", "25", "--period", SEPTEMBER)
+    assert len(rows) == 148
+    first, second = rows[0], rows[1]
+    assert (first["unit"], first["rank"], first["total"], first["groups"]["TDGQ"]) == (
+        {"code": LAM_THAO, "name": "Xã Lâm Thao", "level": "commune"}, 1, 20.0, 20.0)
+    assert (second["unit"]["code"], second["rank"], second["total"], second["groups"]["TDGQ"]) == (PHU_MY, 2, 10.0, 10.0)
+    # Only the progress group has data (no portal figures imported): no grade, the other groups "no data".
+    assert (first["grade"], first["groups"]["CKMB"], first["max"], first["framework"]) == (
+        None, None, 100.0, {"code": "qd766", "version": 1})
+    # August had no dossiers: progress was not applicable (0 points, domain.md §3), so the change is the score.
+    assert (first["change"], second["change"]) == (20.0, 10.0)
+    # Communes with no dossiers in September: the stream exists (0 received), progress is not applicable
+    # and gives 0 points; they share rank 3.
+    others = rows[2:]
+    assert {(r["rank"], r["total"], r["groups"]["TDGQ"]) for r in others} == {(3, 0.0, 0.0)}
+
+
+def test_explanation_opens_into_numbers_and_dossiers(stream, client):
+    make_user("xa", Role.COMMUNE_OFFICER, PHU_MY)
+    client.login(username="xa", password=PASSWORD)
+    response = client.get(f"/api/v1/scores/{PHU_MY}/explain", {"framework": "qd766", "period": SEPTEMBER})
+    assert response.status_code == 200
+    body = response.json()
+    tdgq = next(g for g in body["groups"] if g["code"] == "TDGQ")
+    indicator = tdgq["indicators"][0]
+    assert (indicator["code"], indicator["numerator"], indicator["denominator"], indicator["ratio"],
+            indicator["points"]) == ("DOSSIER_ON_TIME", 1.0, 2.0, 0.5, 10.0)
+    values = {m["code"]: m["value"] for m in indicator["metrics"]}
+    assert values == {"portal766.progress.total_on_time": None, "portal766.progress.total_received": None,
+                      "dossier.resolved": 2, "dossier.resolved.early": 1, "dossier.resolved.on_time": 0,
+                      "dossier.pending": 0, "dossier.pending.within_deadline": 0}
+    late = client.get(f"/api/v1/scores/{PHU_MY}/dossiers",
+                      {"metric": "dossier.resolved.late", "period": SEPTEMBER})
+    assert late.status_code == 200
+    page = late.json()
+    assert (page["count"], page["pages"], [d["dossier_code"] for d in page["dossiers"]]) == (1, 1, ["PM-2"])
+    assert page["dossiers"][0]["outcome"] == "late"
+
+
+def test_scores_api_shows_only_readable_units_and_refuses_others(stream, client):
+    make_user("xa", Role.COMMUNE_OFFICER, LAM_THAO)
+    client.login(username="xa", password=PASSWORD)
+    response = client.get("/api/v1/scores", {"framework": "qd766", "level": "commune", "parent": "25",
+                                             "period": SEPTEMBER})
+    assert response.status_code == 200
+    assert_matches_openapi(response, "GET", "/api/v1/scores")
+    assert [(r["unit"]["code"], r["rank"], r["total"]) for r in response.json()["scores"]] == [(LAM_THAO, 1, 20.0)]
+    assert client.get(f"/api/v1/scores/{PHU_MY}/explain", {"period": SEPTEMBER}).status_code == 403
+    assert client.get(f"/api/v1/scores/{PHU_MY}/dossiers",
+                      {"metric": "dossier.resolved", "period": SEPTEMBER}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
+        ({"period": "2026-13"}, 422, "period: "),
+        ({"period": SEPTEMBER, "framework": "khong_co"}, 404, "Không có bộ chỉ số"),
+        ({"period": SEPTEMBER, "level": "district"}, 422, "level: phải là province, agency hoặc commune"),
+    ],
+)
+def test_bad_score_requests_say_what_is_wrong(stream, client, params, status, detail):
+    make_user("tw", Role.CENTRAL_VIEWER, "VN")
+    client.login(username="tw", password=PASSWORD)
+    response = client.get("/api/v1/scores", {"level": "commune", **params})
+    assert response.status_code == status
+    assert response.json()["detail"].startswith(detail)
+
+
+def test_anonymous_gets_401(client):
+    assert client.get("/api/v1/scores", {"period": SEPTEMBER}).status_code == 401
