@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "thuocdo.dossiers",
     "thuocdo.metrics",
     "thuocdo.evaluation",
+    "thuocdo.alerts",
     "thuocdo.web",
 ]
 
@@ -78,7 +79,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the live pages read while ingest writes; IMMEDIATE avoids
         # "database is locked" on write-after-read upgrades inside transactions.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        # 64 MB page cache: the ingest path updates several indexes per event.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

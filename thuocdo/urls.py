@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("tai-khoan/", include("thuocdo.accounts.urls")),
+    path("", include("thuocdo.web.urls_live")),
     path("", include("thuocdo.web.urls")),
 ]
 

@@ -13,13 +13,17 @@ text with minimal parentheses, and `parse(str(expr)) == expr` for every tree.
 missing or None; otherwise a float. A `/` whose right side is 0 raises `ZeroDenominator`, so the
 caller applies its own zero-denominator rule (full points, zero or not applicable). Missing data
 wins over a zero denominator: the values are checked before anything is computed.
+
+`expr.compile()` returns a function of the values that does exactly what `expr.evaluate` does (the
+same floats, None and ZeroDenominator) with the tree turned into nested closures once, for callers
+that evaluate one expression for thousands of units (scoring).
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -64,6 +68,7 @@ _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _ATOM, _UNARY = 4, 3
+Evaluator = Callable[[Mapping[str, float | None]], float | None]
 
 
 class ExpressionError(ValueError):
@@ -110,8 +115,42 @@ class Expression:
             return None
         return self._compute(values)
 
+    def compile(self) -> Evaluator:
+        """Return a function equal to `evaluate` (same results, same ZeroDenominator), faster to call."""
+        compute, metrics = self._closure(), tuple(sorted(self.metrics))
+        if not metrics:
+            return compute
+        if isinstance(self, Metric):
+            code = self.code
+
+            def metric(values: Mapping[str, float | None]) -> float | None:
+                value = values.get(code)
+                return None if value is None else float(value)
+
+            return metric
+        if len(metrics) == 1:
+            (code,) = metrics
+
+            def one(values: Mapping[str, float | None]) -> float | None:
+                return None if values.get(code) is None else compute(values)
+
+            return one
+
+        def many(values: Mapping[str, float | None]) -> float | None:
+            get = values.get
+            for code in metrics:
+                if get(code) is None:
+                    return None
+            return compute(values)
+
+        return many
+
     def _compute(self, values: Mapping[str, float | None]) -> float:
         """Return the value, all metrics being present."""
+        raise NotImplementedError
+
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        """Return a function that computes what `_compute` does, all metrics being present."""
         raise NotImplementedError
 
     def _wrapped(self, minimum: int) -> str:
@@ -127,6 +166,10 @@ class Number(Expression):
 
     def _compute(self, values: Mapping[str, float | None]) -> float:
         return float(self.value)
+
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        value = float(self.value)
+        return lambda values: value
 
     def __str__(self) -> str:
         return format(self.value, "f")
@@ -146,6 +189,10 @@ class Metric(Expression):
     def _compute(self, values: Mapping[str, float | None]) -> float:
         return float(values[self.code])  # type: ignore[arg-type]  # evaluate() checked it is not None
 
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        code = self.code
+        return lambda values: float(values[code])  # type: ignore[arg-type]
+
     def __str__(self) -> str:
         return self.code
 
@@ -163,6 +210,10 @@ class Negate(Expression):
 
     def _compute(self, values: Mapping[str, float | None]) -> float:
         return -self.operand._compute(values)
+
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        operand = self.operand._closure()
+        return lambda values: -operand(values)
 
     def __str__(self) -> str:
         return "-" + self.operand._wrapped(_UNARY)
@@ -191,6 +242,20 @@ class BinaryOp(Expression):
             raise ZeroDenominator(self.right)
         return _ARITHMETIC[self.operator](left, right)
 
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        left, right, apply = self.left._closure(), self.right._closure(), _ARITHMETIC[self.operator]
+        if self.operator != "/":
+            return lambda values: apply(left(values), right(values))
+        denominator = self.right
+
+        def divide(values: Mapping[str, float | None]) -> float:
+            numerator, value = left(values), right(values)
+            if value == 0:
+                raise ZeroDenominator(denominator)
+            return numerator / value
+
+        return divide
+
     def __str__(self) -> str:
         # Left-associative: an equal-precedence right side keeps its parentheses (a - (b - c)).
         left = self.left._wrapped(self.precedence)
@@ -211,6 +276,11 @@ class Call(Expression):
     def _compute(self, values: Mapping[str, float | None]) -> float:
         results = [argument._compute(values) for argument in self.arguments]
         return min(results) if self.function == "min" else max(results)
+
+    def _closure(self) -> Callable[[Mapping[str, float | None]], float]:
+        arguments = tuple(argument._closure() for argument in self.arguments)
+        pick = min if self.function == "min" else max
+        return lambda values: pick([argument(values) for argument in arguments])
 
     def __str__(self) -> str:
         return f"{self.function}({', '.join(str(argument) for argument in self.arguments)})"

@@ -60,8 +60,10 @@ TOLERANCE = Decimal("0.01")
 GIVEN_GROUPS = frozenset({"CLGQ"})  # online services: the formula is not public, the official score is used as given
 _UBND = re.compile(r"^\s*(ubnd|[uủ][yỷ] ban nh[aâ]n d[aâ]n)\s+", re.IGNORECASE)
 _DEPARTMENT_CODE = re.compile(r"^[^.\s]+\.([0-9A-Za-z][0-9A-Za-z.]*)$")
-VALUE_KEY = ("province_code", "source", "unit_code", "metric", "procedure_code", "start", "end")
-OFFICIAL_KEY = ("unit_code", "framework_code", "group_code", "indicator_code", "procedure_code", "start", "end", "source")
+# Column names for bulk SQL, quoted as both databases take them: `end` is a reserved word in PostgreSQL.
+VALUE_KEY = ('"province_code"', '"source"', '"unit_code"', '"metric"', '"procedure_code"', '"start"', '"end"')
+OFFICIAL_KEY = ('"unit_code"', '"framework_code"', '"group_code"', '"indicator_code"', '"procedure_code"', '"start"',
+                '"end"', '"source"')
 _LEVEL_LABELS = {Level.PROVINCE: "tỉnh", Level.AGENCY: "sở, ngành", Level.COMMUNE: "xã, phường"}
 
 
@@ -126,7 +128,7 @@ def import_portal766(actor: Actor, path: str | Path, period: Period, procedure: 
         _compare(answer.endpoint, answer.group, matched, period, procedure, result)
         audit.record(actor, "evaluation.import_portal766", "PortalImport",
                      f"{answer.endpoint}:{period.code}:{procedure or 'all'}", unit_code=province.code,
-                     after={key: value for key, value in result.as_dict().items() if key != "issues"})
+                     after={**result.as_dict(), "issues": len(result.issues)})
     return result
 
 
@@ -153,7 +155,10 @@ def _bare_key(name: str) -> str:
 
 
 def _own_name(name: str, province: Unit) -> str:
-    """Return a row's name without "UBND" and a trailing " - Tỉnh <province>": "UBND xã Lâm Thao - Tỉnh Phú Thọ" → "xã Lâm Thao"."""
+    """Return a row's name without "UBND" and a trailing " - Tỉnh <province>".
+
+    "UBND xã Lâm Thao - Tỉnh Phú Thọ" → "xã Lâm Thao"; "Sở Công Thương - Tỉnh Phú Thọ" → "Sở Công Thương".
+    """
     name = _UBND.sub("", name).strip()
     head, dash, tail = name.rpartition(" - ")
     if dash and split_type_word(search_key(tail))[1] == split_type_word(province.search_key)[1]:
@@ -225,9 +230,19 @@ def _agency(row: portal766.PortalRow, name: str, province: Unit, by_code: dict, 
     return unit, ""
 
 
-@functools.cache
 def _preset():
-    """Return the QĐ 766 preset, parsed once per process (the YAML takes 0.1 s to read)."""
+    """The QĐ 766 framework in force (the stored version an admin may have edited), else the shipped preset."""
+    from thuocdo.evaluation.store import UnknownFramework, current_framework
+
+    try:
+        return current_framework(FRAMEWORK)[1]
+    except UnknownFramework:
+        return _shipped_preset()
+
+
+@functools.cache
+def _shipped_preset():
+    """The shipped preset, parsed once per process (the YAML takes 0.1 s to read)."""
     return load_preset(FRAMEWORK)
 
 
@@ -254,11 +269,12 @@ def _store_values(endpoint: str, matched: list[tuple], province: Unit, period: P
     now, start, end = _now(), period.start.isoformat(), period.end.isoformat()
     # Only new or different values are written, so a re-import of the same file changes no row.
     changed = [(province.code, SOURCE, unit_code, metric, procedure, start, end, value, now)
-               for (unit_code, metric), value in wanted.items() if existing.get((unit_code, metric), (0, None))[1] != value]
+               for (unit_code, metric), value in wanted.items()
+               if existing.get((unit_code, metric), (0, None))[1] != value]
     stale = [pk for key, (pk, _value) in existing.items() if key not in wanted]
     PeriodValue.objects.filter(pk__in=stale).delete()
     # Bulk SQL: the ORM's per-value work took 0.3 s for the largest answer (164 units × 13 counts).
-    upsert_replace(PeriodValue._meta.db_table, VALUE_KEY, (*VALUE_KEY, "value", "updated_at"), changed)
+    upsert_replace(PeriodValue._meta.db_table, VALUE_KEY, (*VALUE_KEY, '"value"', '"updated_at"'), changed)
     result.values_stored, result.values_changed, result.values_removed = len(wanted), len(changed), len(stale)
 
 
@@ -267,7 +283,8 @@ def _store_official(group: str, matched: list[tuple], period: Period, procedure:
     wanted = {}
     for unit, row in matched:
         points = {"": row.official.get(group), **row.official_indicators}
-        wanted.update({(unit.code, indicator): float(value) for indicator, value in points.items() if value is not None})
+        wanted.update({(unit.code, indicator): float(value) for indicator, value in points.items()
+                       if value is not None})
     existing = {(unit_code, indicator): (pk, points) for pk, unit_code, indicator, points in
                 _slice(OfficialScore, period, procedure, [unit.code for unit, _ in matched])
                 .filter(framework_code=FRAMEWORK, group_code=group)
@@ -277,7 +294,7 @@ def _store_official(group: str, matched: list[tuple], period: Period, procedure:
                for (unit_code, indicator), points in wanted.items()
                if existing.get((unit_code, indicator), (0, None))[1] != points]
     OfficialScore.objects.filter(pk__in=[pk for key, (pk, _) in existing.items() if key not in wanted]).delete()
-    upsert_replace(OfficialScore._meta.db_table, OFFICIAL_KEY, (*OFFICIAL_KEY, "points", "updated_at"), changed)
+    upsert_replace(OfficialScore._meta.db_table, OFFICIAL_KEY, (*OFFICIAL_KEY, '"points"', '"updated_at"'), changed)
     result.official_scores_stored = len(wanted)
 
 

@@ -2,44 +2,84 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import decorator_from_middleware
+from django.middleware.http import ConditionalGetMiddleware
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from thuocdo.accounts.permissions import Actor, may_write
+from thuocdo.accounts.choices import Role
+from thuocdo.accounts.permissions import Actor, may_read, may_write
 from thuocdo.units.actions import PROFILE_FIELDS, update_unit_profile
-from thuocdo.units.choices import Level
+from thuocdo.units.cache import units_by_code
+from thuocdo.units.choices import NATIONAL_CODE, Level
 from thuocdo.units.forms import UnitProfileForm
 from thuocdo.units.models import Unit, UnitProfile
+from thuocdo.web import sections
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
+from thuocdo.web.picker import COLORS, FRAMEWORKS, choose
+
+# A fragment re-fetched after a change that moved nothing else answers 304 (a few hundred bytes).
+conditional = decorator_from_middleware(ConditionalGetMiddleware)
+revalidate = cache_control(private=True, no_cache=True)
 
 
 def home(request):
-    """Toàn quốc: the 34 provinces (public reference data)."""
-    provinces = (
-        Unit.objects.filter(level=Level.PROVINCE)
-        .annotate(commune_count=Count("children", filter=Q(children__level=Level.COMMUNE)))
-        .order_by("code")
-    )
-    commune_count = Unit.objects.filter(level=Level.COMMUNE).count()
-    return render(request, "web/home.html", {"provinces": provinces, "commune_count": commune_count})
+    """Toàn quốc for those who may read the nation; others go to their own unit; visitors see the way in."""
+    if not request.user.is_authenticated:
+        return render(request, "web/landing.html", _registry_counts())
+    actor = Actor.for_user(request.user)
+    nation = units_by_code()[NATIONAL_CODE]
+    if may_read(actor, nation):
+        return _page(request, nation, "web/national.html")
+    roots = _own_units(request.user)
+    if len(roots) == 1:
+        return redirect("web:unit", code=roots[0].code)
+    return render(request, "web/choose_unit.html", {"roots": roots})
 
 
 def unit_page(request, code: str):
-    """A province's, agency's or commune's page."""
+    """A province's page, or a commune's or agency's page; the nation's is `/`."""
     try:
         unit = readable_unit_or_deny(request, code)
     except LoginRequired:
         return login_redirect(request)
-    profile = UnitProfile.objects.filter(unit=unit).first() or UnitProfile(unit=unit)
+    if unit.level == Level.NATIONAL:
+        query = request.GET.urlencode()
+        return redirect("/" + (f"?{query}" if query else ""))
+    template = "web/province.html" if unit.level == Level.PROVINCE else "web/commune.html"
+    return _page(request, unit, template)
+
+
+@revalidate
+@conditional
+def fragment(request, code: str, name: str):
+    """One live region of a unit's page, as the page itself shows it (htmx swaps it in on `sse:change`)."""
+    try:
+        unit = readable_unit_or_deny(request, code)
+    except LoginRequired:
+        return login_redirect(request)
+    if name not in sections.REGIONS[sections.kind_of(unit)]:
+        raise Http404("Không có vùng dữ liệu này trên trang của đơn vị.")
+    choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    return render(request, f"web/fragments/{name}.html", sections.region(unit, name, choice))
+
+
+def _page(request, unit: Unit, template: str):
+    choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    kind = sections.kind_of(unit)
     context = {
-        "unit": unit,
+        "unit": unit, "choice": choice, "kind": kind, "frameworks": FRAMEWORKS, "colors": COLORS,
         "ancestors": _ancestors(unit),
-        "children": unit.children.order_by("code") if unit.level != Level.COMMUNE else [],
-        "profile_form": UnitProfileForm(instance=profile),
-        "can_write": may_write(Actor.for_user(request.user), unit),
+        "regions": {name: sections.region(unit, name, choice) for name in sections.REGIONS[kind]},
+        "export_query": choice.query(),
     }
-    return render(request, "web/unit.html", context)
+    if kind == "commune":
+        profile = UnitProfile.objects.filter(unit=unit).first() or UnitProfile(unit=unit)
+        context.update({"profile_form": UnitProfileForm(instance=profile),
+                        "can_write": may_write(Actor.for_user(request.user), unit)})
+    return render(request, template, context)
 
 
 @require_POST
@@ -68,6 +108,18 @@ def unit_profile(request, code: str):
 
 def permission_denied(request, exception=None):
     return render(request, "web/403.html", {"message": str(exception) if exception else ""}, status=403)
+
+
+def _registry_counts() -> dict:
+    registry = units_by_code().values()
+    return {"province_count": sum(1 for u in registry if u.level == Level.PROVINCE),
+            "commune_count": sum(1 for u in registry if u.level == Level.COMMUNE)}
+
+
+def _own_units(user) -> list[Unit]:
+    if user.role == Role.INSPECTOR:
+        return list(user.assigned_units.order_by("code"))
+    return [user.unit] if user.unit else []
 
 
 def _ancestors(unit: Unit) -> list[Unit]:

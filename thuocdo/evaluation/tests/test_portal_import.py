@@ -34,8 +34,9 @@ PROCEDURE = "2.000815"
 PROGRESS = DATA / "dvc-progress-tree" / "month-all.json"
 LAM_THAO, TAM_DUONG_BAC = "08494", "08872"
 # Raw counts each answer gives for its 164 rows (the province, 15 departments, 148 communes).
-VALUES = {"dossier-digitized": (2132, 1804), "dvc-progress-tree": (656, 656), "formality-online-payment-tree": (984, 984),
-          "handling-satisfaction": (2132, None), "provide-online-tree": (174, 174), "transparency": (1312, 1312)}
+VALUES = {"dossier-digitized": (2132, 1804), "dvc-progress-tree": (656, 656),
+          "formality-online-payment-tree": (984, 984), "handling-satisfaction": (2132, None),
+          "provide-online-tree": (174, 174), "transparency": (1312, 1312)}
 # Published points: 164 group totals plus the indicator scores the portal shows (all, formality).
 OFFICIAL = {
     "dossier-digitized/month": (1302, 1073), "dossier-digitized/quarter": (1307, 1073),
@@ -228,8 +229,8 @@ def test_a_reimport_changes_nothing(db):
     _import("transparency/quarter-all.json")
     values, official = _values(), list(OfficialScore.objects.values_list("pk", "points", "updated_at"))
     again = [_import("dossier-digitized/quarter-all.json"), _import("transparency/quarter-all.json")]
-    assert [(item.values_stored, item.values_changed, item.values_removed, item.agencies_created) for item in again] == [
-        (2132, 0, 0, []), (1312, 0, 0, [])]
+    assert [(item.values_stored, item.values_changed, item.values_removed, item.agencies_created)
+            for item in again] == [(2132, 0, 0, []), (1312, 0, 0, [])]
     assert _values() == values
     assert list(OfficialScore.objects.values_list("pk", "points", "updated_at")) == official
     assert (len(values), len(official), DataQualityIssue.objects.count()) == (2132 + 1312, 1307 + 819, 0)
@@ -263,10 +264,10 @@ def test_a_corrected_file_replaces_the_old_values(db, tmp_path):
 def test_one_procedure_is_kept_apart_from_all_procedures(db):
     _import("dvc-progress-tree/year-all.json")
     _import("dvc-progress-tree/year-formality.json")
-    by_procedure = dict(PeriodValue.objects.filter(unit_code="25", metric="portal766.progress.total_received")
-                        .values_list("procedure_code", "value"))
-    assert set(by_procedure) == {"", PROCEDURE}
-    assert by_procedure[""] > by_procedure[PROCEDURE]
+    received = PeriodValue.objects.filter(unit_code="25", metric="portal766.progress.total_received")
+    assert sorted(received.values_list("procedure_code", "start", "end", "value")) == [
+        ("", date(2026, 1, 1), date(2026, 12, 31), 597918), (PROCEDURE, date(2026, 1, 1), date(2026, 12, 31), 165139)]
+    assert PeriodValue.objects.count() == 656 * 2
 
 
 def test_an_audit_row_per_file(db):
@@ -275,9 +276,9 @@ def test_an_audit_row_per_file(db):
     assert (entry.actor_label, entry.object_type, entry.object_id, entry.unit_code) == (
         "system", "PortalImport", "payment:2026-08:2.000815", "25")
     assert {key: entry.after[key] for key in ("units_matched", "agencies_created", "values_stored",
-                                              "official_scores_stored", "compared", "unmatched")} == {
+                                              "official_scores_stored", "compared", "issues", "unmatched")} == {
         "units_matched": 164, "agencies_created": 15, "values_stored": 984, "official_scores_stored": 164,
-        "compared": 164, "unmatched": []}
+        "compared": 164, "issues": 0, "unmatched": []}
     assert result.values_stored == 984
 
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="kind", required=True)
-        portal = sub.add_parser("portal766", help="Nhập một câu trả lời đánh giá QĐ 766 của Cổng Dịch vụ công quốc gia.")
+        portal = sub.add_parser("portal766", help="Nhập một kết quả đánh giá QĐ 766 của Cổng Dịch vụ công quốc gia.")
         portal.add_argument("file", type=Path)
         portal.add_argument("--period", required=True, help="Kỳ của tệp: 2026-08, 2026-Q3, 2026, …")
         portal.add_argument("--procedure", default="", help="Mã thủ tục khi tệp chỉ tính cho một thủ tục (2.000815).")

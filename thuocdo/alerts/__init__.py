@@ -1,0 +1,1 @@
+"""Alerts (cảnh báo): rules an administrator tunes, evaluated live against the metric store."""

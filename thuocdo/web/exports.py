@@ -1,0 +1,130 @@
+"""Exports of a unit's view: `/u/<code>/xuat/excel/` (.xlsx) and `/u/<code>/xuat/bao-cao-tuan.pdf`.
+
+Access goes through the permission module like the pages: the unit must be readable, and a
+ranking lists only the units the user may read (ranks stay those among all peers).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+
+from thuocdo.accounts.permissions import Actor, readable_units
+from thuocdo.evaluation.periods import Period, PeriodError, PeriodKind, parse_period
+from thuocdo.evaluation.queries import ranking
+from thuocdo.evaluation.store import UnknownFramework, current_framework
+from thuocdo.metrics.queries import metric_totals
+from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
+from thuocdo.web import documents
+from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
+
+DEFAULT_FRAMEWORK = "qd766"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ranking_xlsx(request, code: str):
+    """The ranking of the view `/u/<code>/` as Excel: `?framework=qd766&period=2026-08[&level=agency]`."""
+    try:
+        unit = readable_unit_or_deny(request, code)
+    except LoginRequired:
+        return login_redirect(request)
+    try:
+        period = parse_period(request.GET.get("period") or f"{timezone.localdate():%Y-%m}")
+        framework = current_framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)[1]
+        level, parent = ranking_scope(unit, request.GET.get("level", ""))
+    except (PeriodError, UnknownFramework, ValueError) as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    rows = _readable_rows(request, ranking(framework, level, parent, period))
+    content = documents.ranking_workbook(documents.ranking_title(level, parent), framework, period, level, rows)
+    return _attachment(content, XLSX, f"xep-hang-{unit.code}-{framework.code}-{period.code}.xlsx")
+
+
+def weekly_report_pdf(request, code: str):
+    """The weekly report of a unit as PDF: `?week=2026-W33` (default: the last full week)."""
+    try:
+        unit = readable_unit_or_deny(request, code)
+    except LoginRequired:
+        return login_redirect(request)
+    today = timezone.localdate()
+    try:
+        week = parse_period(request.GET.get("week") or _last_week(today))
+        if week.kind is not PeriodKind.WEEK:
+            raise PeriodError("week: cần một tuần ISO, ví dụ 2026-W33")
+        framework = current_framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)[1]
+    except (PeriodError, UnknownFramework) as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    report = build_weekly_report(request, unit, week, framework, today)
+    return _attachment(documents.weekly_report_pdf(report), "application/pdf",
+                       f"bao-cao-tuan-{unit.code}-{week.code}.pdf")
+
+
+def build_weekly_report(request, unit: Unit, week: Period, framework, issued_on) -> documents.WeeklyReport:
+    """Gather the week's figures, the ranking of the unit's sub-units and the week's alerts."""
+    this_week = metric_totals(unit, week.start, week.end)
+    previous = week.previous()
+    last_week = metric_totals(unit, previous.start, previous.end)
+    level, parent = ranking_scope(unit, "")
+    all_rows = ranking(framework, level, parent, week)
+    rows = _readable_rows(request, all_rows)
+    alerts, available = _week_alerts(unit, week)
+    return documents.WeeklyReport(
+        unit=unit, week=week, issued_on=issued_on, framework=framework,
+        figures=documents.figure_lines(this_week, last_week), online_share=documents.online_share(this_week),
+        ranking_title=documents.ranking_title(level, parent), ranking=rows, ranked_count=len(all_rows),
+        alerts=alerts, alerts_available=available,
+    )
+
+
+def ranking_scope(unit: Unit, level: str) -> tuple[str, Unit | None]:
+    """(level, parent) of the ranking a unit's page shows.
+
+    The nation ranks its provinces; a province its communes (or, with `level=agency`, its
+    agencies); a commune or agency is shown among its province's peers.
+    """
+    if unit.level == Level.NATIONAL:
+        if level not in ("", Level.PROVINCE):
+            raise ValueError("level: trang toàn quốc xếp hạng các tỉnh (province)")
+        return Level.PROVINCE, None
+    if unit.level == Level.PROVINCE:
+        if level not in ("", Level.COMMUNE, Level.AGENCY):
+            raise ValueError("level: trang tỉnh xếp hạng xã (commune) hoặc sở, ngành (agency)")
+        return (level or Level.COMMUNE), unit
+    if level not in ("", unit.level):
+        raise ValueError(f"level: trang này xếp hạng các đơn vị cấp {unit.level}")
+    return unit.level, unit.parent
+
+
+def _readable_rows(request, rows):
+    actor = Actor.for_user(request.user)
+    codes = {row.unit.code for row in rows}
+    readable = set(readable_units(actor).filter(code__in=codes).values_list("code", flat=True))
+    return [row for row in rows if row.unit.code in readable]
+
+
+def _week_alerts(unit: Unit, week: Period) -> tuple[list, bool]:
+    """The week's alerts of the unit and below, once the alerts app exists ("chưa có" until then)."""
+    if not documents.alerts_module_available():
+        return [], False
+    from thuocdo.alerts import queries as alert_queries
+
+    finder = getattr(alert_queries, "alerts_for_report", None)
+    if finder is None:
+        return [], False
+    return list(finder(unit, week.start, week.end)), True
+
+
+def _last_week(today) -> str:
+    year, week, _ = (today - timedelta(days=7)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)
+    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,123 @@
+"""What a page shows: framework, period, comparison period and map colouring, from its GET parameters.
+
+`?framework=qd766|cqdp2c&period=2026-08|2026-Q3|2026-W33|last-7-days|2026-08-01..2026-08-20`
+`&compare=<period>&color=ontime|online|overdue|grade`; `?from=&to=` (two dates) is a custom range.
+A wrong value is reported on the page and replaced by the default, never a server error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thuocdo.evaluation.frameworks import Framework
+from thuocdo.evaluation.models import FrameworkVersion
+from thuocdo.evaluation.periods import Period, PeriodError, parse_period
+from thuocdo.evaluation.store import UnknownFramework, current_framework
+
+FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp")),
+              ("cqdp2c", _("Vận hành chính quyền hai cấp")))
+DEFAULT_FRAMEWORK = "qd766"
+COLORS = (("ontime", _("tỷ lệ đúng hạn")), ("online", _("tỷ lệ trực tuyến")),
+          ("overdue", _("hồ sơ quá hạn")), ("grade", _("xếp loại")))
+
+
+@dataclass
+class Choice:
+    """The framework, period and colouring a page was asked for (defaults filled in)."""
+
+    framework_row: FrameworkVersion
+    framework: Framework
+    period: Period
+    compare: Period | None
+    color: str
+    today: date
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple:
+        """What cached figures depend on: framework version and periods."""
+        return (self.framework.code, self.framework.version, self.period.code,
+                self.compare.code if self.compare else "")
+
+    def query(self, **extra) -> str:
+        """The GET string that asks for this same choice (plus `extra`)."""
+        params = {"framework": self.framework.code, "period": self.period.code}
+        if self.compare:
+            params["compare"] = self.compare.code
+        if self.color != "ontime":
+            params["color"] = self.color
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)
+
+    def period_options(self) -> list[tuple[str, str]]:
+        """Quick choices for the period menu (the current period first if it is none of them)."""
+        options = quick_periods(self.today)
+        if self.period.code not in {code for code, _label in options}:
+            options.insert(0, (self.period.code, self.period.label))
+        return options
+
+
+def quick_periods(today: date) -> list[tuple[str, str]]:
+    """This and last week, month and quarter, and the last 7 and 30 days, as (code, label)."""
+    week = parse_period(f"{today.isocalendar()[0]}-W{today.isocalendar()[1]:02d}")
+    month = parse_period(f"{today:%Y-%m}")
+    quarter = parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+    picks = [
+        (week, _("Tuần này")), (week.previous(), _("Tuần trước")),
+        (month, _("Tháng này")), (month.previous(), _("Tháng trước")),
+        (quarter, _("Quý này")), (quarter.previous(), _("Quý trước")),
+    ]
+    options = [(p.code, f"{label} ({p.label})") for p, label in picks]
+    options += [("last-7-days", str(_("7 ngày gần nhất"))), ("last-30-days", str(_("30 ngày gần nhất")))]
+    return options
+
+
+def choose(params, *, default_compare: bool = False, fixed_framework: str | None = None) -> Choice:
+    """Read the choice from GET parameters (a QueryDict or dict)."""
+    errors: list[str] = []
+    today = timezone.localdate()
+    code = fixed_framework or params.get("framework") or DEFAULT_FRAMEWORK
+    if code not in dict(FRAMEWORKS):
+        errors.append(str(_("Không có bộ chỉ số “%(code)s”; đang dùng QĐ 766.") % {"code": code}))
+        code = DEFAULT_FRAMEWORK
+    try:
+        row, framework = current_framework(code, today)
+    except UnknownFramework:
+        row, framework = current_framework(DEFAULT_FRAMEWORK, today)
+    text = params.get("period") or ""
+    if params.get("from") and params.get("to"):
+        text = f"{params['from']}..{params['to']}"
+    period = _period(text, today, errors) if text else parse_period(f"{today:%Y-%m}")
+    compare = None
+    if params.get("compare"):
+        compare = _period(params["compare"], today, errors, fallback=None)
+    elif default_compare:
+        compare = period.previous()
+    color = params.get("color") or "ontime"
+    if color not in dict(COLORS):
+        color = "ontime"
+    return Choice(row, framework, period, compare, color, today, errors)
+
+
+def _period(text: str, today: date, errors: list[str], fallback: str | None = "month") -> Period | None:
+    try:
+        period = parse_period(text, today)
+    except PeriodError as exc:
+        errors.append(str(exc))
+        return parse_period(f"{today:%Y-%m}") if fallback else None
+    if period.days > 3 * 366:  # ten-year windows would read every row there is
+        errors.append(str(_("Kỳ dài quá 3 năm; đang dùng tháng này.")))
+        return parse_period(f"{today:%Y-%m}")
+    return period
+
+
+def weeks_back(today: date, count: int) -> list[Period]:
+    """The last `count` ISO weeks, oldest first, the current (partial) week last."""
+    monday = today - timedelta(days=today.weekday())
+    return [parse_period("{}-W{:02d}".format(*(monday - timedelta(weeks=n)).isocalendar()[:2]))
+            for n in range(count - 1, -1, -1)]

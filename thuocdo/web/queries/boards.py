@@ -1,0 +1,134 @@
+"""Rankings with their figures: the 34 provinces, a province's communes and agencies, worst lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.utils import timezone
+
+from thuocdo.evaluation.queries import ranking, score_units
+from thuocdo.evaluation.scoring import UnitScore, change
+from thuocdo.units.cache import units_by_code
+from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
+from thuocdo.web.cache import TIME_ONLY, cached
+from thuocdo.web.picker import Choice
+from thuocdo.web.queries.figures import Figures, many_figures, overdue_now
+from thuocdo.web.queries.trends import Trend, on_time_sparks
+
+WORST_SIZE = 10
+NATION = "VN"
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One unit's line: rank and score for the period, the comparison period's score, its figures."""
+
+    unit: Unit
+    rank: int | None
+    total: Decimal | None
+    max_points: Decimal
+    grade: str | None
+    compare_total: Decimal | None
+    change: Decimal | None
+    figures: Figures
+    overdue: int | None = None
+    spark: Trend | None = None
+
+
+@dataclass(frozen=True)
+class ProvinceBoard:
+    """A province's page data: its communes and agencies ranked, and the worst lists."""
+
+    communes: list[BoardRow]
+    agencies: list[BoardRow]
+    worst_on_time: list[BoardRow]
+    most_overdue: list[BoardRow]
+    heaviest_load: list[BoardRow]
+    scores: dict[str, UnitScore]
+
+
+def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRow], dict[str, UnitScore]]:
+    ranked = ranking(choice.framework, level, parent, choice.period, with_change=False)
+    units = [r.unit for r in ranked]
+    before = score_units(choice.framework, units, choice.compare) if choice.compare else {}
+    figures = many_figures([u.code for u in units], choice.period.start, choice.period.end)
+    rows = []
+    for r in ranked:
+        previous = before[r.unit.code].total if r.unit.code in before else None
+        rows.append(BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, previous,
+                             change(r.score.total, previous), figures[r.unit.code]))
+    return rows, {r.unit.code: r.score for r in ranked}
+
+
+def provinces(choice: Choice) -> list[BoardRow]:
+    """The 34 provinces ranked, with their figures and an 8-week on-time trend (cached per change of VN)."""
+
+    def compute() -> list[BoardRow]:
+        rows, _scores = _rows(choice, Level.PROVINCE, None)
+        sparks = on_time_sparks([r.unit.code for r in rows], timezone.localdate())
+        return [_with(r, spark=sparks[r.unit.code]) for r in rows]
+
+    return cached("provinces", NATION, (*choice.key, timezone.localdate()), compute)
+
+
+def province(choice: Choice, unit: Unit) -> ProvinceBoard:
+    """A province's communes and agencies ranked, with overdue counts and worst lists (cached per change)."""
+
+    def compute() -> ProvinceBoard:
+        communes, scores = _rows(choice, Level.COMMUNE, unit)
+        agencies, agency_scores = _rows(choice, Level.AGENCY, unit)
+        late = overdue_now([r.unit for r in communes + agencies])
+        communes = [_with(r, overdue=late[r.unit.code]) for r in communes]
+        agencies = [_with(r, overdue=late[r.unit.code]) for r in agencies]
+        return ProvinceBoard(communes, agencies, *worst(communes + agencies), {**scores, **agency_scores})
+
+    return cached("province", unit.code, (*choice.key, timezone.localdate()), compute)
+
+
+def worst(rows: list[BoardRow]) -> tuple[list[BoardRow], list[BoardRow], list[BoardRow]]:
+    """Lowest on-time rate (units that resolved something), most overdue now, most received per day."""
+    resolved = [r for r in rows if r.figures.on_time_rate is not None]
+    on_time = sorted(resolved, key=lambda r: (r.figures.on_time_rate, -r.figures.resolved, r.unit.code))
+    overdue = sorted((r for r in rows if r.overdue), key=lambda r: (-r.overdue, r.unit.code))
+    load = sorted((r for r in rows if r.figures.received), key=lambda r: (-r.figures.received, r.unit.code))
+    return on_time[:WORST_SIZE], overdue[:WORST_SIZE], load[:WORST_SIZE]
+
+
+def national_communes(choice: Choice) -> tuple[dict[str, Figures], dict[str, int], dict[str, UnitScore]]:
+    """Figures, overdue counts and scores of all 3,321 communes (kept a full minute: the heaviest read)."""
+
+    def compute():
+        communes = [u for u in units_by_code().values() if u.level == Level.COMMUNE]
+        codes = [u.code for u in communes]
+        return (many_figures(codes, choice.period.start, choice.period.end), overdue_now(communes),
+                score_units(choice.framework, communes, choice.period))
+
+    return cached("communes", NATION, (*choice.key, timezone.localdate()), compute, watch=TIME_ONLY)
+
+
+def public_board(choice: Choice, parent: Unit | None) -> list[BoardRow]:
+    """The public scoreboard: provinces, or one province's communes, ranked (score and grade only)."""
+    level = Level.PROVINCE if parent is None else Level.COMMUNE
+
+    def compute() -> list[BoardRow]:
+        ranked = ranking(choice.framework, level, parent, choice.period, with_change=False)
+        empty = Figures()
+        return [BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, None, None, empty)
+                for r in ranked]
+
+    return cached("public", parent.code if parent else NATION, (*choice.key, timezone.localdate()), compute)
+
+
+def commune_rank(choice: Choice, unit: Unit) -> tuple[int | None, int]:
+    """The commune's rank among its province's communes (or agencies) and how many there are."""
+    if unit.parent is None or unit.parent.level != Level.PROVINCE:
+        return None, 0
+    board = province(choice, unit.parent)
+    rows = board.communes if unit.level == Level.COMMUNE else board.agencies
+    return next((r.rank for r in rows if r.unit.code == unit.code), None), len(rows)
+
+
+def _with(row: BoardRow, **changes) -> BoardRow:
+    return replace(row, **changes)

@@ -1,0 +1,164 @@
+"""The live regions of each page: one builder per fragment, shared by the page and the fragment's own URL.
+
+A page renders every region of its kind (national, province, commune) by including the same template
+the fragment URL renders, so a region re-fetched after `sse:change` replaces itself with identical markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuocdo.alerts.queries import current_alerts
+from thuocdo.evaluation.explain import explain
+from thuocdo.metrics import codes
+from thuocdo.metrics.series import daily_median, daily_values, days
+from thuocdo.units.cache import units_by_code
+from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
+from thuocdo.web.cache import TIME_ONLY, cached
+from thuocdo.web.picker import Choice
+from thuocdo.web.queries import boards, figures, maps, trends
+from thuocdo.web.queries.dossiers import pending_now
+from thuocdo.web.svg import render_map
+
+NATION = "VN"
+ALERTS_SHOWN = 30
+OVERDUE_SHOWN = 20
+LOAD_DAYS = 30
+
+
+def kind_of(unit: Unit) -> str:
+    if unit.level == Level.NATIONAL:
+        return "national"
+    return "province" if unit.level == Level.PROVINCE else "commune"
+
+
+def build_tiles(unit: Unit, choice: Choice) -> dict:
+    return {"tiles": figures.tiles(unit, choice.period, choice.compare, choice.key)}
+
+
+def build_provinces(unit: Unit, choice: Choice) -> dict:
+    rows = boards.provinces(choice)
+    return {"rows": rows, "graded": sum(1 for r in rows if r.grade)}
+
+
+def build_ranking(unit: Unit, choice: Choice) -> dict:
+    board = boards.province(choice, unit)
+    return {"communes": board.communes, "agencies": board.agencies}
+
+
+def build_worst(unit: Unit, choice: Choice) -> dict:
+    board = boards.province(choice, unit)
+    return {"worst_on_time": board.worst_on_time, "most_overdue": board.most_overdue,
+            "heaviest_load": board.heaviest_load}
+
+
+def build_map(unit: Unit, choice: Choice) -> dict:
+    registry = units_by_code()
+    names = {u.code: u.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+             for u in registry.values() if u.level == Level.PROVINCE}
+    if unit.level == Level.NATIONAL:
+        communes = sorted((u for u in registry.values() if u.level == Level.COMMUNE), key=lambda u: u.code)
+
+        def compute():
+            figs, late, scores = boards.national_communes(choice)
+            drawn = maps.draw(communes, names, choice.color, figs, late, scores)
+            return render_map(drawn, _("Bản đồ %(n)s xã, phường, đặc khu") % {"n": drawn.count}), drawn, timezone.now()
+
+        svg, drawn, at = cached("map", NATION, (*choice.key, choice.color), compute, watch=TIME_ONLY)
+    else:
+        communes = sorted((u for u in registry.values() if u.level == Level.COMMUNE and u.province_code == unit.code),
+                          key=lambda u: u.code)
+
+        def compute():
+            board = boards.province(choice, unit)
+            rows = {r.unit.code: r for r in board.communes}
+            figs = {code: r.figures for code, r in rows.items()}
+            late = {code: r.overdue for code, r in rows.items()}
+            drawn = maps.draw(communes, {}, choice.color, figs, late, board.scores)
+            return render_map(drawn, _("Bản đồ %(n)s xã, phường của %(p)s") % {"n": drawn.count, "p": unit.name}), \
+                drawn, timezone.now()
+
+        svg, drawn, at = cached("map", unit.code, (*choice.key, choice.color), compute)
+    return {"svg": svg, "legend": drawn.legend, "dots": drawn.count, "at": at, "colors": maps_colors(choice)}
+
+
+def maps_colors(choice: Choice) -> list[tuple[str, str, bool]]:
+    from thuocdo.web.picker import COLORS
+
+    return [(code, label, code == choice.color) for code, label in COLORS]
+
+
+def build_alerts(unit: Unit, choice: Choice) -> dict:
+    watch = TIME_ONLY if unit.level == Level.NATIONAL else unit.code
+    found, at = cached("alerts", unit.code, (timezone.localdate(),),
+                       lambda: (current_alerts(unit), timezone.now()), watch=watch)
+    return {"alerts": found[:ALERTS_SHOWN], "alert_count": len(found), "at": at, "scope": unit}
+
+
+def build_score(unit: Unit, choice: Choice) -> dict:
+    explanation, at = cached("explain", unit.code, choice.key,
+                             lambda: (explain(choice.framework, unit, choice.period), timezone.now()))
+    rank, peers = boards.commune_rank(choice, unit)
+    return {"explanation": explanation, "rank": rank, "peers": peers, "at": at, "record_metrics": codes.DOSSIER_CODES}
+
+
+def build_trends(unit: Unit, choice: Choice) -> dict:
+    today = timezone.localdate()
+    series, at = cached("trends", unit.code, (today,), lambda: (trends.unit_trends(unit.code, today), timezone.now()))
+    return {"daily": series["daily"], "weekly": series["weekly"], "at": at}
+
+
+def build_overdue(unit: Unit, choice: Choice) -> dict:
+    rows = pending_now(unit, codes.PENDING_OVERDUE)
+    return {"overdue": list(rows.values("dossier_code", "procedure_code", "accepted_at", "extended_due_at",
+                                        "supplements")[:OVERDUE_SHOWN]),
+            "overdue_count": rows.count(), "at": timezone.now(), "today": timezone.localdate()}
+
+
+def build_load(unit: Unit, choice: Choice) -> dict:
+    today = timezone.localdate()
+
+    def compute():
+        first = today - timedelta(days=LOAD_DAYS)
+        series = daily_values([unit.code], first, today, [codes.RECEIVED]).get(unit.code, {})
+        history = days(first, today - timedelta(days=1))
+        counts = [int(series.get(d, {}).get(codes.RECEIVED, 0)) for d in history]
+        usual = daily_median(series, codes.RECEIVED, first, today - timedelta(days=1))
+        now = int(series.get(today, {}).get(codes.RECEIVED, 0))
+        top = max([*counts, now, 1])
+        bars = [(n * 6, round(28 * c / top, 1), f"{d:%d/%m}", c) for n, (d, c) in enumerate(zip(history, counts,
+                                                                                                  strict=True))]
+        return {"received_today": now, "median": usual, "ratio": now / usual if usual else None, "bars": bars,
+                "today_bar": round(28 * now / top, 1), "median_y": round(30 - 28 * usual / top, 1),
+                "at": timezone.now()}
+
+    return cached("load", unit.code, (today,), compute)
+
+
+BUILDERS: dict[str, Callable[[Unit, Choice], dict]] = {
+    "tiles": build_tiles, "provinces": build_provinces, "ranking": build_ranking, "worst": build_worst,
+    "map": build_map, "alerts": build_alerts, "score": build_score, "trends": build_trends,
+    "overdue": build_overdue, "load": build_load,
+}
+REGIONS = {
+    "national": ("tiles", "alerts", "provinces", "map"),
+    "province": ("tiles", "alerts", "ranking", "worst", "map"),
+    "commune": ("tiles", "score", "load", "overdue", "trends", "alerts"),
+}
+
+
+def fragment_url(unit: Unit, name: str, choice: Choice) -> str:
+    return f"{reverse('web:fragment', args=[unit.code, name])}?{choice.query()}"
+
+
+def region(unit: Unit, name: str, choice: Choice) -> dict:
+    """The context of one region: its builder's figures, its own URL, and the choice."""
+    context = BUILDERS[name](unit, choice)
+    context.update({"unit": unit, "choice": choice, "self_url": fragment_url(unit, name, choice), "region": name})
+    return context
