@@ -50,7 +50,8 @@ def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
     first, second = rows[0], rows[1]
     assert (first["unit"], first["rank"], first["total"], first["groups"]["TDGQ"]) == (
         {"code": LAM_THAO, "name": "Xã Lâm Thao", "level": "commune"}, 1, 20.0, 20.0)
-    assert (second["unit"]["code"], second["rank"], second["total"], second["groups"]["TDGQ"]) == (PHU_MY, 2, 10.0, 10.0)
+    assert (second["unit"]["code"], second["rank"], second["total"], second["groups"]["TDGQ"]) == (
+        PHU_MY, 2, 10.0, 10.0)
     # Only the progress group has data (no portal figures imported): no grade, the other groups "no data".
     assert (first["grade"], first["groups"]["CKMB"], first["max"], first["framework"]) == (
         None, None, 100.0, {"code": "qd766", "version": 1})
