@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from thuocdo.accounts.actions import TokenError, revoke_api_token
 from thuocdo.accounts.admin_audit import AuditedAdminMixin
+from thuocdo.accounts.admin_readonly import ReadOnlyAdmin
 from thuocdo.accounts.models import ApiToken, AuditEntry, User
 from thuocdo.accounts.permissions import Actor
 
@@ -53,19 +54,10 @@ class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is written by actions only."""
 
     list_display = ("at", "actor_label", "action", "object_type", "object_id", "unit_code")
     list_filter = ("action", "actor_kind", "object_type")
     search_fields = ("actor_label", "object_id", "unit_code", "action")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

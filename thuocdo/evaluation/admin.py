@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from thuocdo.accounts.admin_readonly import ReadOnlyAdmin
 from thuocdo.accounts.permissions import Actor
 from thuocdo.evaluation.actions import (
     FrameworkEditError,
@@ -151,19 +152,6 @@ class FrameworkVersionAdmin(admin.ModelAdmin):
     @staticmethod
     def _may_edit(request) -> bool:
         return request.user.is_active and request.user.is_staff and may_edit_frameworks(Actor.for_user(request.user))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, never added, changed or deleted here: `thuocdo import portal766` owns these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OfficialScore)

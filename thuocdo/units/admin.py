@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from thuocdo.accounts.admin_readonly import ReadOnlyAdmin
 from thuocdo.units.models import LegacyUnit, LegacyUnitPart, Unit, UnitProfile
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, never added, changed or deleted here: `thuocdo load_units` owns these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Unit)
