@@ -14,8 +14,7 @@ from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.queries import _num, official_scores, score_units
 from thuocdo.metrics import codes
 from thuocdo.metrics.bulk import unit_values
-from thuocdo.metrics.queries import end_of_day
-from thuocdo.units.choices import Level
+from thuocdo.metrics.queries import end_of_day, scope_filter
 from thuocdo.units.models import Unit
 
 PAGE_SIZE = 50
@@ -53,17 +52,9 @@ def explain(framework: Framework, unit: Unit, period: Period, procedure: str = "
     }
 
 
-def _scope(unit: Unit) -> Q:
-    if unit.level == Level.NATIONAL:
-        return Q()
-    if unit.level == Level.PROVINCE:
-        return Q(province_code=unit.code)
-    return Q(unit_code=unit.code)
-
-
 def dossiers_behind(unit: Unit, metric: str, start: date, end: date) -> QuerySet[Dossier]:
     """The dossiers a dossier metric counts for a unit over [start, end] (the records behind the number)."""
-    base = Dossier.objects.filter(_scope(unit))
+    base = Dossier.objects.filter(scope_filter(unit))
     received = Q(accepted_day__gte=start, accepted_day__lte=end)
     ended = Q(ended_day__gte=start, ended_day__lte=end)
     channel = {codes.RECEIVED_DIRECT: 1, codes.RECEIVED_ONLINE: 2, codes.RECEIVED_POSTAL: 3}

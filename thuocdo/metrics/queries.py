@@ -32,7 +32,7 @@ def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
         where |= Q(grain=Grain.DAY, start__gte=first, start__lte=last)
     if procedure and unit.level in (Level.NATIONAL, Level.PROVINCE):
         # Per-procedure rows exist for the units themselves only (see rollup.expand): sum them.
-        rows = MetricValue.objects.filter(where, _scope(unit), procedure_code=procedure)
+        rows = MetricValue.objects.filter(where, scope_filter(unit), procedure_code=procedure)
     else:
         rows = MetricValue.objects.filter(where, unit_code=unit.code, procedure_code=procedure)
     if metrics is not None:
@@ -42,7 +42,8 @@ def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
     return {m: int(v) if float(v).is_integer() else v for m, v in totals}
 
 
-def _scope(unit: Unit) -> Q:
+def scope_filter(unit: Unit) -> Q:
+    """Rows of fact tables (unit_code, province_code) that belong to a unit: itself, a province's, or all."""
     if unit.level == Level.NATIONAL:
         return Q()
     if unit.level == Level.PROVINCE:
@@ -59,7 +60,7 @@ def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
     """
     current = as_of is None
     as_of = timezone.now() if current else as_of
-    base = Dossier.objects.filter(_scope(unit), accepted_at__lte=as_of).filter(
+    base = Dossier.objects.filter(scope_filter(unit), accepted_at__lte=as_of).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=as_of)
     )
     if current:
