@@ -8,7 +8,7 @@ PORT   ?= 8000
 DEMO_DAYS  ?= 21
 DEMO_SCALE ?= 0.02
 
-.PHONY: demo test lint install serve clean-db
+.PHONY: demo test test-browser lint install serve clean-db system-deps frontend
 
 $(BIN)/thuocdo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +39,27 @@ lint: install
 	DEBUG=1 $(BIN)/thuocdo makemigrations --check --dry-run
 
 # pytest exits 5 when it collects no test; that is not a failure of the code.
+# The browser tests are slow (a real server, a real Chromium): `make test-browser` runs them.
 test: lint
-	DEBUG=1 $(BIN)/pytest -n auto -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+	DEBUG=1 $(BIN)/pytest -n auto -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+# End-to-end tests in headless Chromium against `thuocdo serve` (screenshots in test-artifacts/).
+test-browser: install system-deps
+	DEBUG=1 $(BIN)/pytest -p no:cacheprovider -m browser thuocdo/web/tests/browser $(PYTEST_ARGS)
+
+# What the weekly report PDF (WeasyPrint: pango, fonts) and the browser tests (Debian's Chromium)
+# need from the system; installs only what is missing, so a second run asks no package server.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "apt-get install $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# Front-end libraries from npm (package-lock.json) into thuocdo/web/static/vendor/; the copies are
+# committed (docs/adr/0005-frontend-from-npm.md), so only a version bump needs this.
+frontend:
+	npm ci --no-audit --no-fund
+	npm run build

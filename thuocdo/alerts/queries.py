@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -144,7 +145,9 @@ def load_spikes(rule: AlertRule, units: list[Unit], today: date) -> list[Alert]:
 
 
 def _num(value: float, places: int) -> str:
-    return number_format(value, decimal_pos=places, force_grouping=True)
+    """Rounded half up, then written the Vietnamese way (number_format alone truncates)."""
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(exact, decimal_pos=places, force_grouping=True)
 
 
 def _int(value: float) -> str:

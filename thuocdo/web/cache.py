@@ -17,11 +17,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 from django.utils import translation
 
 from thuocdo.metrics import notify
 
 TTL_SECONDS = 60
+STALE_SECONDS = 600
 # `watch=TIME_ONLY`: no notice names it, so the entry lives its full minute (the national commune map,
 # whose 3,321 scores would otherwise be recomputed on every national change).
 TIME_ONLY = "-"
@@ -57,16 +59,43 @@ def changed_at(unit_code: str) -> float:
 
 
 def cached(what: str, unit_code: str, parts: tuple, compute: Callable[[], T], *, watch: str | None = None) -> T:
-    """The value of `compute()`, kept `TTL_SECONDS` under (what, unit, parts, last change of `watch` or the unit)."""
+    """The value of `compute()`, kept `TTL_SECONDS` under (what, unit, parts, last change of `watch` or the unit).
+
+    With `watch=TIME_ONLY` an expired value is still served for up to `STALE_SECONDS` while one
+    background thread computes the next (the national map costs seconds; nobody should wait for it
+    once it has been drawn).
+    """
     _listen()
     # Cached values hold labels: the language is part of the key.
-    raw = "|".join(map(str, (what, unit_code, *parts, translation.get_language(), changed_at(watch or unit_code))))
+    language = translation.get_language()
+    raw = "|".join(map(str, (what, unit_code, *parts, language, changed_at(watch or unit_code))))
     key = "thuocdo:web:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TTL_SECONDS)
+    if value is not None:
+        return value
+    if watch == TIME_ONLY:
+        stale = cache.get(key + ":stale")
+        if stale is not None:
+            if cache.add(key + ":refreshing", 1, TTL_SECONDS):
+                threading.Thread(target=_refresh, args=(key, compute, language), daemon=True).start()
+            return stale
+    return _store(key, compute(), stale=watch == TIME_ONLY)
+
+
+def _store(key: str, value, *, stale: bool):
+    cache.set(key, value, TTL_SECONDS)
+    if stale:
+        cache.set(key + ":stale", value, STALE_SECONDS)
     return value
+
+
+def _refresh(key: str, compute: Callable[[], T], language: str) -> None:
+    try:
+        with translation.override(language):
+            _store(key, compute(), stale=True)
+    finally:
+        cache.delete(key + ":refreshing")
+        connection.close()  # this thread's own connection
 
 
 def forget() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 from thuocdo.web.cache import TIME_ONLY, cached
-from thuocdo.web.picker import Choice
+from thuocdo.web.picker import COLORS, Choice
 from thuocdo.web.queries import boards, figures, maps, trends
 from thuocdo.web.queries.dossiers import pending_now
 from thuocdo.web.svg import render_map
@@ -43,19 +44,19 @@ def build_tiles(unit: Unit, choice: Choice) -> dict:
 
 
 def build_provinces(unit: Unit, choice: Choice) -> dict:
-    rows = boards.provinces(choice)
-    return {"rows": rows, "graded": sum(1 for r in rows if r.grade)}
+    rows, at = boards.provinces(choice)
+    return {"rows": rows, "graded": sum(1 for r in rows if r.grade), "at": at}
 
 
 def build_ranking(unit: Unit, choice: Choice) -> dict:
     board = boards.province(choice, unit)
-    return {"communes": board.communes, "agencies": board.agencies}
+    return {"communes": board.communes, "agencies": board.agencies, "at": board.at}
 
 
 def build_worst(unit: Unit, choice: Choice) -> dict:
     board = boards.province(choice, unit)
     return {"worst_on_time": board.worst_on_time, "most_overdue": board.most_overdue,
-            "heaviest_load": board.heaviest_load}
+            "heaviest_load": board.heaviest_load, "at": board.at, "days": choice.period.days}
 
 
 def build_map(unit: Unit, choice: Choice) -> dict:
@@ -68,9 +69,10 @@ def build_map(unit: Unit, choice: Choice) -> dict:
         def compute():
             figs, late, scores = boards.national_communes(choice)
             drawn = maps.draw(communes, names, choice.color, figs, late, scores)
-            return render_map(drawn, _("Bản đồ %(n)s xã, phường, đặc khu") % {"n": drawn.count}), drawn, timezone.now()
+            label = _("Bản đồ %(n)s xã, phường, đặc khu") % {"n": drawn.count}
+            return render_map(drawn, label), drawn.legend, drawn.count, timezone.now()
 
-        svg, drawn, at = cached("map", NATION, (*choice.key, choice.color), compute, watch=TIME_ONLY)
+        svg, legend, count, at = cached("map", NATION, (*choice.key, choice.color), compute, watch=TIME_ONLY)
     else:
         communes = sorted((u for u in registry.values() if u.level == Level.COMMUNE and u.province_code == unit.code),
                           key=lambda u: u.code)
@@ -80,18 +82,20 @@ def build_map(unit: Unit, choice: Choice) -> dict:
             rows = {r.unit.code: r for r in board.communes}
             figs = {code: r.figures for code, r in rows.items()}
             late = {code: r.overdue for code, r in rows.items()}
-            drawn = maps.draw(communes, {}, choice.color, figs, late, board.scores)
-            return render_map(drawn, _("Bản đồ %(n)s xã, phường của %(p)s") % {"n": drawn.count, "p": unit.name}), \
-                drawn, timezone.now()
+            drawn = maps.draw(communes, {}, choice.color, figs, late, board.marks)
+            label = _("Bản đồ %(n)s xã, phường của %(p)s") % {"n": drawn.count, "p": unit.name}
+            return render_map(drawn, label), drawn.legend, drawn.count, timezone.now()
 
-        svg, drawn, at = cached("map", unit.code, (*choice.key, choice.color), compute)
-    return {"svg": svg, "legend": drawn.legend, "dots": drawn.count, "at": at, "colors": maps_colors(choice)}
+        svg, legend, count, at = cached("map", unit.code, (*choice.key, choice.color), compute)
+    return {"svg": svg, "legend": legend, "dots": count, "at": at, "colors": maps_colors(choice)}
 
 
-def maps_colors(choice: Choice) -> list[tuple[str, str, bool]]:
-    from thuocdo.web.picker import COLORS
-
-    return [(code, label, code == choice.color) for code, label in COLORS]
+def maps_colors(choice: Choice) -> list[tuple[str, str, bool, str]]:
+    """(code, label, chosen, GET string) of each way to colour the map."""
+    params = {"framework": choice.framework.code, "period": choice.period.code}
+    if choice.compare:
+        params["compare"] = choice.compare.code
+    return [(code, label, code == choice.color, urlencode({**params, "color": code})) for code, label in COLORS]
 
 
 def build_alerts(unit: Unit, choice: Choice) -> dict:
@@ -111,7 +115,7 @@ def build_score(unit: Unit, choice: Choice) -> dict:
 def build_trends(unit: Unit, choice: Choice) -> dict:
     today = timezone.localdate()
     series, at = cached("trends", unit.code, (today,), lambda: (trends.unit_trends(unit.code, today), timezone.now()))
-    return {"daily": series["daily"], "weekly": series["weekly"], "at": at}
+    return {"pairs": list(zip(series["daily"], series["weekly"], strict=True)), "at": at}
 
 
 def build_overdue(unit: Unit, choice: Choice) -> dict:
@@ -125,20 +129,24 @@ def build_load(unit: Unit, choice: Choice) -> dict:
     today = timezone.localdate()
 
     def compute():
-        first = today - timedelta(days=LOAD_DAYS)
+        first, last = today - timedelta(days=LOAD_DAYS), today - timedelta(days=1)
         series = daily_values([unit.code], first, today, [codes.RECEIVED]).get(unit.code, {})
-        history = days(first, today - timedelta(days=1))
-        counts = [int(series.get(d, {}).get(codes.RECEIVED, 0)) for d in history]
-        usual = daily_median(series, codes.RECEIVED, first, today - timedelta(days=1))
+        history = [(day, int(series.get(day, {}).get(codes.RECEIVED, 0))) for day in days(first, last)]
+        usual = daily_median(series, codes.RECEIVED, first, last)
         now = int(series.get(today, {}).get(codes.RECEIVED, 0))
-        top = max([*counts, now, 1])
-        bars = [(n * 6, round(28 * c / top, 1), f"{d:%d/%m}", c) for n, (d, c) in enumerate(zip(history, counts,
-                                                                                                  strict=True))]
+        top = max([c for _day, c in history] + [now, 1])
+        # Bars 5 wide every 6 units, 28 high at most; coordinates as text (templates would localise floats).
+        bars = [_bar(6 * n, count, top, f"{day:%d/%m}") for n, (day, count) in enumerate(history)]
         return {"received_today": now, "median": usual, "ratio": now / usual if usual else None, "bars": bars,
-                "today_bar": round(28 * now / top, 1), "median_y": round(30 - 28 * usual / top, 1),
-                "at": timezone.now()}
+                "today_bar": _bar(6 * len(history), now, top, _("Hôm nay")),
+                "median_y": f"{30 - 28 * usual / top:.1f}", "at": timezone.now()}
 
     return cached("load", unit.code, (today,), compute)
+
+
+def _bar(x: int, count: int, top: int, label: str) -> dict:
+    height = 28 * count / top
+    return {"x": x, "y": f"{30 - height:.1f}", "h": f"{height:.1f}", "label": label, "count": count}
 
 
 BUILDERS: dict[str, Callable[[Unit, Choice], dict]] = {

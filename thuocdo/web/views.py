@@ -63,7 +63,7 @@ def fragment(request, code: str, name: str):
     if name not in sections.REGIONS[sections.kind_of(unit)]:
         raise Http404("Không có vùng dữ liệu này trên trang của đơn vị.")
     choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
-    return render(request, f"web/fragments/{name}.html", sections.region(unit, name, choice))
+    return render(request, f"web/fragments/{name}.html", {"r": sections.region(unit, name, choice)})
 
 
 def _page(request, unit: Unit, template: str):
@@ -71,7 +71,7 @@ def _page(request, unit: Unit, template: str):
     kind = sections.kind_of(unit)
     context = {
         "unit": unit, "choice": choice, "kind": kind, "frameworks": FRAMEWORKS, "colors": COLORS,
-        "ancestors": _ancestors(unit),
+        "ancestors": [(a, may_read(Actor.for_user(request.user), a)) for a in _ancestors(unit)],
         "regions": {name: sections.region(unit, name, choice) for name in sections.REGIONS[kind]},
         "export_query": choice.query(),
     }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -37,6 +39,17 @@ class BoardRow:
     spark: Trend | None = None
 
 
+class Mark(NamedTuple):
+    """What the map needs of a score (a UnitScore pickles to ~1.7 KB; this to a few bytes)."""
+
+    total: Decimal | None
+    grade: str | None
+
+
+def marks(scores: dict[str, UnitScore]) -> dict[str, Mark]:
+    return {code: Mark(score.total, score.grade) for code, score in scores.items()}
+
+
 @dataclass(frozen=True)
 class ProvinceBoard:
     """A province's page data: its communes and agencies ranked, and the worst lists."""
@@ -46,7 +59,8 @@ class ProvinceBoard:
     worst_on_time: list[BoardRow]
     most_overdue: list[BoardRow]
     heaviest_load: list[BoardRow]
-    scores: dict[str, UnitScore]
+    marks: dict[str, Mark]
+    at: datetime
 
 
 def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRow], dict[str, UnitScore]]:
@@ -62,13 +76,13 @@ def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRo
     return rows, {r.unit.code: r.score for r in ranked}
 
 
-def provinces(choice: Choice) -> list[BoardRow]:
+def provinces(choice: Choice) -> tuple[list[BoardRow], datetime]:
     """The 34 provinces ranked, with their figures and an 8-week on-time trend (cached per change of VN)."""
 
-    def compute() -> list[BoardRow]:
+    def compute() -> tuple[list[BoardRow], datetime]:
         rows, _scores = _rows(choice, Level.PROVINCE, None)
         sparks = on_time_sparks([r.unit.code for r in rows], timezone.localdate())
-        return [_with(r, spark=sparks[r.unit.code]) for r in rows]
+        return [_with(r, spark=sparks[r.unit.code]) for r in rows], timezone.now()
 
     return cached("provinces", NATION, (*choice.key, timezone.localdate()), compute)
 
@@ -82,7 +96,8 @@ def province(choice: Choice, unit: Unit) -> ProvinceBoard:
         late = overdue_now([r.unit for r in communes + agencies])
         communes = [_with(r, overdue=late[r.unit.code]) for r in communes]
         agencies = [_with(r, overdue=late[r.unit.code]) for r in agencies]
-        return ProvinceBoard(communes, agencies, *worst(communes + agencies), {**scores, **agency_scores})
+        return ProvinceBoard(communes, agencies, *worst(communes + agencies), marks({**scores, **agency_scores}),
+                             timezone.now())
 
     return cached("province", unit.code, (*choice.key, timezone.localdate()), compute)
 
@@ -96,14 +111,14 @@ def worst(rows: list[BoardRow]) -> tuple[list[BoardRow], list[BoardRow], list[Bo
     return on_time[:WORST_SIZE], overdue[:WORST_SIZE], load[:WORST_SIZE]
 
 
-def national_communes(choice: Choice) -> tuple[dict[str, Figures], dict[str, int], dict[str, UnitScore]]:
+def national_communes(choice: Choice) -> tuple[dict[str, Figures], dict[str, int], dict[str, Mark]]:
     """Figures, overdue counts and scores of all 3,321 communes (kept a full minute: the heaviest read)."""
 
     def compute():
         communes = [u for u in units_by_code().values() if u.level == Level.COMMUNE]
         codes = [u.code for u in communes]
         return (many_figures(codes, choice.period.start, choice.period.end), overdue_now(communes),
-                score_units(choice.framework, communes, choice.period))
+                marks(score_units(choice.framework, communes, choice.period)))
 
     return cached("communes", NATION, (*choice.key, timezone.localdate()), compute, watch=TIME_ONLY)
 

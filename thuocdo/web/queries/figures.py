@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -12,7 +12,8 @@ from thuocdo.metrics import codes
 from thuocdo.metrics.bulk import pending_values, stored_values
 from thuocdo.metrics.queries import pending_counts, stored_totals
 from thuocdo.units.models import Unit
-from thuocdo.web.cache import cached
+from thuocdo.units.choices import Level
+from thuocdo.web.cache import TIME_ONLY, cached
 
 FIGURE_METRICS = (codes.RECEIVED, codes.RECEIVED_ONLINE, codes.RESOLVED, codes.RESOLVED_EARLY,
                   codes.RESOLVED_ON_TIME)
@@ -84,15 +85,20 @@ def overdue_now(units: list[Unit]) -> dict[str, int]:
 
 
 def tiles(unit: Unit, period: Period, compare: Period | None, choice_key: tuple) -> Tiles:
-    """The tiles of a unit (cached until the unit changes, at most a minute)."""
+    """The tiles of a unit (cached until the unit changes, at most a minute).
+
+    The nation's pending count reads every open dossier of the country (hundreds of thousands at full
+    scale): it is kept its full minute whatever changes, and so is at most a minute old.
+    """
+    today = timezone.localdate()
 
     def compute() -> Tiles:
-        today = timezone.localdate()
-        pending = pending_counts(unit)
         return Tiles(
             unit.code, period, unit_figures(unit, today, today), unit_figures(unit, period.start, period.end),
-            unit_figures(unit, compare.start, compare.end) if compare else None, compare,
-            pending[codes.PENDING], pending[codes.PENDING_OVERDUE], timezone.localtime(),
+            unit_figures(unit, compare.start, compare.end) if compare else None, compare, 0, 0, timezone.localtime(),
         )
 
-    return cached("tiles", unit.code, (*choice_key, timezone.localdate()), compute)
+    shown = cached("tiles", unit.code, (*choice_key, today), compute)
+    pending = cached("pending", unit.code, (), lambda: pending_counts(unit),
+                     watch=TIME_ONLY if unit.level == Level.NATIONAL else None)
+    return replace(shown, pending=pending[codes.PENDING], overdue=pending[codes.PENDING_OVERDUE])

@@ -12,11 +12,10 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from thuocdo.evaluation.scoring import UnitScore
 from thuocdo.units.models import Unit
+from thuocdo.web.numbers import fmt
 from thuocdo.web.queries.figures import Figures
 
 SIZE = 1000
@@ -65,7 +64,7 @@ def projected(units: list[Unit]) -> tuple[dict[str, tuple[int, int]], int, int]:
     return coords, round(span_x * scale) + 2 * PAD, round(span_y * scale) + 2 * PAD
 
 
-def band(color: str, figures: Figures | None, overdue: int | None, score: UnitScore | None) -> str:
+def band(color: str, figures: Figures | None, overdue: int | None, score) -> str:
     """The colour class of one commune for the chosen figure."""
     if color == "grade":
         return GRADE_CLASSES.get(score.grade, "k0") if score is not None and score.grade else "k0"
@@ -92,7 +91,7 @@ def legend(color: str) -> list[tuple[str, str]]:
     return [*zip(("k5", "k4", "k3", "k2", "k1"), labels, strict=True), ("k0", _("chưa có dữ liệu"))]
 
 
-def title(unit: Unit, province: str, figures: Figures | None, overdue: int | None, score: UnitScore | None) -> str:
+def title(unit: Unit, province: str, figures: Figures | None, overdue: int | None, score) -> str:
     """Hover text: name (province), score, on-time rate, overdue dossiers."""
     parts = [f"{unit.name}, {province}" if province else unit.name]
     if score is not None and score.total is not None:
@@ -106,7 +105,7 @@ def title(unit: Unit, province: str, figures: Figures | None, overdue: int | Non
 
 
 def draw(units: list[Unit], provinces: dict[str, str], color: str, figures: dict[str, Figures],
-         overdue: dict[str, int], scores: dict[str, UnitScore]) -> CommuneMap:
+         overdue: dict[str, int], scores: dict) -> CommuneMap:
     """The map of these units, each dot coloured by `color` and titled with its name and score."""
     coords, width, height = projected(units)
     groups: dict[str, list[Dot]] = {cls: [] for cls, _label in legend(color)}
@@ -122,4 +121,4 @@ def draw(units: list[Unit], provinces: dict[str, str], color: str, figures: dict
 
 
 def _num(value: float | Decimal, places: int) -> str:
-    return number_format(value, decimal_pos=places)
+    return fmt(value, places)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 from thuocdo.metrics import codes
 from thuocdo.metrics.series import daily_values, days
 from thuocdo.web.queries.figures import FIGURE_METRICS, Figures
 
-SPARK_WIDTH, SPARK_HEIGHT = 120, 28
+SPARK_WIDTH, SPARK_HEIGHT = 200, 32
 
 
 @dataclass(frozen=True)
@@ -43,17 +45,16 @@ def spark_path(values: list[float | None], lo: float | None = None, hi: float | 
     hi = max(known) if hi is None else hi
     span = (hi - lo) or 1
     step = width / max(len(values) - 1, 1)
-    out, pen_down = [], False
+    out = []
     for n, value in enumerate(values):
         if value is None:
-            pen_down = False
             continue
         x = round(n * step, 1)
-        y = round(height - 2 - (value - lo) / span * (height - 4), 1)
-        out.append(f"{'L' if pen_down else 'M'}{x:g} {y:g}")
-        pen_down = True
-    if len(known) == 1:  # a single point: a short dash so that it shows
-        out.append("h2")
+        y = round(height - 2 - (min(max(value, lo), hi) - lo) / span * (height - 4), 1)
+        joined = n > 0 and values[n - 1] is not None
+        out.append(f"{'L' if joined else 'M'}{x:g} {y:g}")
+        if not joined and (n + 1 == len(values) or values[n + 1] is None):
+            out.append("h0")  # a lone point: drawn as a dot by the round line cap
     return "".join(out)
 
 
@@ -83,11 +84,13 @@ def on_time_sparks(unit_codes: list[str], today: date, weeks: int = 8) -> dict[s
     rows = daily_values(unit_codes, ranges[0][0], today,
                         (codes.RESOLVED, codes.RESOLVED_EARLY, codes.RESOLVED_ON_TIME))
     labels = [f"{first:%d/%m}" for first, _last in ranges]
-    out = {}
-    for code in unit_codes:
-        values = [f.on_time_rate for f in weekly_figures(rows.get(code, {}), ranges)]
-        out[code] = Trend("Tỷ lệ đúng hạn", "%", labels, values, spark_path(values, 0, 100, 60, 16), 60, 16)
-    return out
+    series = {code: [f.on_time_rate for f in weekly_figures(rows.get(code, {}), ranges)] for code in unit_codes}
+    # One scale for every line, from a round 10 below the lowest rate to 100: differences between
+    # provinces (88 % against 95 %) stay visible, which a 0–100 scale flattens.
+    known = [v for values in series.values() for v in values if v is not None]
+    low = max(0, (int(min(known)) // 10) * 10 - 10) if known else 0
+    return {code: Trend(_("Tỷ lệ đúng hạn"), "%", labels, values, spark_path(values, low, 100, 64, 18), 64, 18)
+            for code, values in series.items()}
 
 
 def unit_trends(unit_code: str, today: date, day_count: int = 30, week_count: int = 12) -> dict[str, list[Trend]]:
@@ -109,7 +112,7 @@ def _three(figures: list[Figures], labels: list[str]) -> list[Trend]:
     on_time = [f.on_time_rate for f in figures]
     online = [f.online_share for f in figures]
     return [
-        Trend("Hồ sơ tiếp nhận", "hồ sơ", labels, received, spark_path(received, 0)),
-        Trend("Tỷ lệ giải quyết đúng hạn", "%", labels, on_time, spark_path(on_time, 0, 100)),
-        Trend("Tỷ lệ tiếp nhận trực tuyến", "%", labels, online, spark_path(online, 0, 100)),
+        Trend(_("Hồ sơ tiếp nhận"), "hồ sơ", labels, received, spark_path(received, 0)),
+        Trend(_("Tỷ lệ giải quyết đúng hạn"), "%", labels, on_time, spark_path(on_time, 0, 100)),
+        Trend(_("Tỷ lệ tiếp nhận trực tuyến"), "%", labels, online, spark_path(online, 0, 100)),
     ]

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from thuocdo.web.numbers import fmt
 
 register = template.Library()
 DASH = "—"
@@ -14,7 +14,7 @@ def pct(value, places: int = 1) -> str:
     """A percentage: 92.345 → "92,3%"; None → "—"."""
     if value is None or value == "":
         return DASH
-    return f"{number_format(value, decimal_pos=places)}%"
+    return f"{fmt(value, places)}%"
 
 
 @register.filter
@@ -22,7 +22,7 @@ def points(value, places: int = 2) -> str:
     """Points of a score: Decimal("18.5") → "18,50"; None → "—"."""
     if value is None or value == "":
         return DASH
-    return number_format(value, decimal_pos=places)
+    return fmt(value, places)
 
 
 @register.filter
@@ -31,7 +31,7 @@ def signed(value, places: int = 2) -> str:
     if value is None or value == "":
         return DASH
     number = Decimal(str(value))
-    text = number_format(abs(number), decimal_pos=places)
+    text = fmt(abs(number), places)
     return f"+{text}" if number > 0 else f"−{text}" if number < 0 else text
 
 
@@ -48,11 +48,27 @@ def count(value) -> str:
     """A whole number with grouping: 1234 → "1.234"."""
     if value is None or value == "":
         return DASH
-    return number_format(int(value), force_grouping=True)
+    return fmt(int(value))
 
 
 @register.filter
 def decimal1(value) -> str:
     if value is None or value == "":
         return DASH
-    return number_format(value, decimal_pos=1, force_grouping=True)
+    return fmt(value, 1)
+
+
+@register.filter
+def ratio_pct(value) -> str:
+    """A ratio 0–1 as a percentage: 0.5 → "50,0%"."""
+    if value is None or value == "":
+        return DASH
+    return pct(float(value) * 100)
+
+
+@register.filter
+def metric_label(code: str) -> str:
+    """The Vietnamese name of a metric code (the code itself if it has none)."""
+    from thuocdo.web.labels import METRIC_LABELS
+
+    return str(METRIC_LABELS.get(code, code))

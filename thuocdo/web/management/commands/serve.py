@@ -1,7 +1,14 @@
 """`thuocdo serve [--host H] [--port N]`: the production-style ASGI server (uvicorn)."""
 
 import uvicorn
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.management.base import BaseCommand, CommandError
+
+# Live pages hold an event stream open for as long as they are shown; uvicorn would wait for them
+# forever on Ctrl+C or a restart. After this many seconds they are cut, and browsers reconnect
+# by themselves (retry: 3000) to the next server.
+GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
 class Command(BaseCommand):
@@ -13,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1)
 
     def handle(self, *args, **options):
+        check_can_serve(options["workers"])
         self.stdout.write(f"Thước Đo đang chạy tại http://{options['host']}:{options['port']}/ (Ctrl+C để dừng)")
         uvicorn.run(
             "thuocdo.asgi:application",
@@ -21,4 +29,20 @@ class Command(BaseCommand):
             workers=options["workers"],
             log_level="warning",
             proxy_headers=True,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
+
+
+def check_can_serve(workers: int) -> None:
+    """Refuse to start a server that would serve pages without their static files or live updates."""
+    if workers > 1 and not settings.REDIS_URL:
+        # Change notices are in-process without Redis: an ingest in one worker would never reach
+        # the pages open on another.
+        raise CommandError("--workers > 1 cần REDIS_URL để các trang cập nhật trực tiếp từ mọi tiến trình.")
+    if not settings.DEBUG:
+        # Compressed, content-hashed copies (.gz, .br) come from collectstatic; without its manifest
+        # every page fails with "Missing staticfiles manifest entry".
+        manifest = getattr(staticfiles_storage, "manifest_name", None)
+        if manifest and not staticfiles_storage.exists(manifest):
+            raise CommandError(f"Chưa có tệp tĩnh đã nén trong {settings.STATIC_ROOT}: "
+                               "chạy `thuocdo collectstatic --no-input` trước.")
