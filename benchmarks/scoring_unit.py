@@ -1,15 +1,16 @@
 """Per-unit scoring benchmark: `score_unit` over 3,321 synthetic communes with the QĐ 766 preset.
 
-    .venv/bin/python benchmarks/scoring_unit.py                 # this working tree against git HEAD
-    .venv/bin/python benchmarks/scoring_unit.py --against REV   # against scoring.py at another revision
+    .venv/bin/python benchmarks/scoring_unit.py                 # this working tree against the version before
+    .venv/bin/python benchmarks/scoring_unit.py --against REV   # against scoring.py at a git revision
     .venv/bin/python benchmarks/scoring_unit.py --against none  # this working tree only
 
 No database: one value dict per commune (floats, as the metric store returns them) is made up the
 way `benchmarks/scoring.py` fills the store (portal figures for the quarter, three months of
 dossier-stream counts), with a few zero denominators, missing metrics and units left to the
 dossier-stream fallback so that every path is taken. Each implementation scores all 3,321 units
-five times; the best run is reported in µs per unit. With a baseline, both must give the same
-scores (compared by repr, so 2.0 and 2.00 differ) or the benchmark stops. Not a test.
+five times; the best run is reported in µs per unit. The baseline is by default scoring.py at HEAD when the
+working tree has changed it, else as it was before the last commit that changed it. Both must give
+the same scores (compared by repr, so 2.0 and 2.00 differ) or the benchmark stops. Not a test.
 """
 
 from __future__ import annotations
@@ -59,39 +60,55 @@ def synthetic_values(framework, count: int = UNITS, seed: int = 1) -> list[dict[
     return out
 
 
+def git(*arguments: str) -> str:
+    return subprocess.run(["git", *arguments], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+def baseline_revision() -> str:
+    """HEAD if the working tree changed scoring.py, else the revision before its last change."""
+    if git("status", "--porcelain", "--", SCORING).strip():
+        return "HEAD"
+    return git("log", "-n", "1", "--format=%h", "--", SCORING).strip() + "~1"
+
+
 def baseline_module(revision: str):
-    """Load scoring.py as it is at `revision` (with today's frameworks and expressions), or None."""
+    """Load scoring.py as it is at `revision` (with today's frameworks and expressions): (module, revision)."""
     try:
-        source = subprocess.run(["git", "show", f"{revision}:{SCORING}"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout
+        if revision == "auto":
+            revision = baseline_revision()
+        source = git("show", f"{revision}:{SCORING}")
     except (OSError, subprocess.CalledProcessError) as error:
         print(f"no baseline: {error}")
-        return None
+        return None, revision
     if source == (ROOT / SCORING).read_text(encoding="utf-8"):
         print(f"no baseline: {SCORING} is the same at {revision}")
-        return None
-    spec = importlib.util.spec_from_loader(f"scoring_at_{revision}", loader=None)
+        return None, revision
+    print(f"baseline: {SCORING} at {revision}")
+    spec = importlib.util.spec_from_loader("scoring_baseline", loader=None)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     exec(compile(source, f"{revision}:{SCORING}", "exec"), module.__dict__)  # noqa: S102  # our own file from git
-    return module
+    return module, revision
 
 
-def best_of(score_unit, framework, units: list[dict], runs: int) -> float:
-    """Best wall time, in seconds, of scoring every unit `runs` times."""
-    best = float("inf")
+def best_of(implementations: list[tuple[str, object]], framework, units: list[dict], runs: int) -> dict[str, float]:
+    """Best wall time, in seconds, of scoring every unit, per implementation; runs alternate between them
+    so that a busy machine slows them alike."""
+    best = {name: float("inf") for name, _ in implementations}
     for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        for values in units:
-            score_unit(framework, "commune", values)
-        best = min(best, time.perf_counter() - started)
+        for name, module in implementations:
+            score_unit = module.score_unit
+            gc.collect()
+            started = time.perf_counter()
+            for values in units:
+                score_unit(framework, "commune", values)
+            best[name] = min(best[name], time.perf_counter() - started)
     return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--against", default="HEAD", help="git revision of the baseline, or 'none'")
+    parser.add_argument("--against", default="auto", help="git revision of the baseline, 'auto' or 'none'")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
@@ -100,23 +117,23 @@ def main() -> None:
 
     framework = load_preset("qd766")
     units = synthetic_values(framework)
-    baseline = None if args.against == "none" else baseline_module(args.against)
-    implementations = [("current", scoring)] + ([(f"at {args.against}", baseline)] if baseline else [])
+    baseline, revision = (None, "") if args.against == "none" else baseline_module(args.against)
+    implementations = [("current", scoring)] + ([(f"at {revision}", baseline)] if baseline else [])
     if baseline:
         for values in units:
             ours, theirs = (repr(module.score_unit(framework, "commune", values)) for _, module in implementations)
             if ours != theirs:
                 raise SystemExit(f"different scores for {values}:\n  current: {ours}\n  baseline: {theirs}")
         print(f"same scores for all {len(units):,} units")
-    timings = {}
-    for name, module in implementations:
+    for _, module in implementations:
         module.score_unit(framework, "commune", units[0])  # warm up (a plan, caches)
-        timings[name] = best_of(module.score_unit, framework, units, args.runs)
+    timings = best_of(implementations, framework, units, args.runs)
+    width = max(len(name) for name in timings)
     for name, seconds in timings.items():
-        print(f"{name:>12}: {seconds / len(units) * 1e6:7.1f} µs per unit, {seconds * 1000:6.0f} ms for "
+        print(f"{name:>{width}}: {seconds / len(units) * 1e6:6.1f} µs per unit, {seconds * 1000:5.0f} ms for "
               f"{len(units):,} units (best of {args.runs})")
     if baseline:
-        print(f"{'speed-up':>12}: {timings[implementations[1][0]] / timings['current']:.2f}×")
+        print(f"{'speed-up':>{width}}: {timings[implementations[1][0]] / timings['current']:.2f}×")
 
 
 if __name__ == "__main__":

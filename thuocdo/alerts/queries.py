@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.formats import number_format
 
 from thuocdo.alerts.choices import AlertKind
 from thuocdo.alerts.models import AlertRule
@@ -145,13 +144,14 @@ def load_spikes(rule: AlertRule, units: list[Unit], today: date) -> list[Alert]:
 
 
 def _num(value: float, places: int) -> str:
-    """Rounded half up, then written the Vietnamese way (number_format alone truncates)."""
+    """Vietnamese writing whatever the page's language (the messages are Vietnamese): 1.234,5; half up."""
     exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return number_format(exact, decimal_pos=places, force_grouping=True)
+    whole, _dot, fraction = f"{exact:,.{places}f}".partition(".")
+    return whole.replace(",", ".") + (f",{fraction}" if fraction else "")
 
 
 def _int(value: float) -> str:
-    return number_format(int(value), force_grouping=True)
+    return _num(int(value), 0)
 
 
 def _pct(value: float) -> str:

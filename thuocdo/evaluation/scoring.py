@@ -113,11 +113,16 @@ def score_unit(framework: Framework, level: Level | str, values: Mapping[str, fl
     known = []
     for group_code, name, group_max, place, scorers in groups_plan:
         indicators = tuple([scorer(values) for scorer in scorers])
-        scored = [item.points or Decimal(0) for item in indicators if item.status is not _NO_DATA_STATUS]
-        points = sum(scored, Decimal(0)).quantize(place, rounding=ROUND_HALF_UP, context=_EXACT) if scored else None
-        groups[group_code] = GroupScore(group_code, name, group_max, points, indicators)
+        points = None  # the sum of the rounded points of the indicators with data (not applicable: 0), rounded
+        for item in indicators:
+            if item.status is not _NO_DATA_STATUS:
+                points = (_ZERO if points is None else points) + (item.points or _ZERO)
         if points is not None:
+            points = points.quantize(place, rounding=ROUND_HALF_UP, context=_EXACT)
             known.append(points)
+        group = groups[group_code] = _new(GroupScore)
+        group.code, group.name, group.max_points, group.points, group.indicators = (
+            group_code, name, group_max, points, indicators)
     total = sum(known, Decimal(0)) if known else None
     complete = len(known) == len(groups) and bool(groups)
     label = None
@@ -162,14 +167,17 @@ _NO_DATA = object()  # an operand whose metrics do not all have a value
 _SCORED, _NOT_APPLICABLE, _NO_DATA_STATUS = Status.SCORED, Status.NOT_APPLICABLE, Status.NO_DATA
 _Scorer = Callable[[Mapping[str, float | None]], PartScore]
 _new = object.__new__
+_ZERO = Decimal(0)
 
 # The records are built field by field (object.__new__ and slot stores are ~3× faster than the
 # keyword-only __init__); every field is set, defaults included. Keep these lists in step.
 _PART_FIELDS = ("code", "status", "numerator", "denominator", "ratio", "points", "zero_denominator", "source")
 _INDICATOR_FIELDS = (*_PART_FIELDS, "name", "max_points", "rule", "estimate", "label", "parts")
+_GROUP_FIELDS = ("code", "name", "max_points", "points", "indicators")
 if (tuple(item.name for item in fields(PartScore)) != _PART_FIELDS
-        or tuple(item.name for item in fields(IndicatorScore)) != _INDICATOR_FIELDS):
-    raise RuntimeError("scoring: PartScore/IndicatorScore fields changed; update their makers")
+        or tuple(item.name for item in fields(IndicatorScore)) != _INDICATOR_FIELDS
+        or tuple(item.name for item in fields(GroupScore)) != _GROUP_FIELDS):
+    raise RuntimeError("scoring: PartScore/IndicatorScore/GroupScore fields changed; update where they are built")
 
 # Plans per framework object: id → (weak reference, {level argument: plan}); an entry goes with its framework.
 _PLANS: dict[int, tuple[weakref.ref, dict]] = {}
@@ -205,20 +213,9 @@ def _make_plan(framework: Framework, level: Level) -> tuple:
 
 def _compile_indicator(indicator: Indicator) -> _Scorer:
     """Return a function of the values that gives this indicator's IndicatorScore."""
-    code, name, max_points, rule = indicator.code, indicator.name, indicator.max_points, indicator.rule
-    estimate, label, place = indicator.estimate, indicator.label, _PLACES[indicator.decimals]
-
-    def make(status: Status, numerator: Decimal | None = None, denominator: Decimal | None = None,
-             ratio: Decimal | None = None, points: Decimal | None = None, zero_denominator: bool = False,
-             source: int | None = None, parts: tuple[PartScore, ...] = ()) -> IndicatorScore:
-        score = _new(IndicatorScore)
-        score.code, score.status, score.numerator, score.denominator = code, status, numerator, denominator
-        score.ratio, score.points, score.zero_denominator, score.source = ratio, points, zero_denominator, source
-        score.name, score.max_points, score.rule, score.estimate = name, max_points, rule, estimate
-        score.label, score.parts = label, parts
-        return score
-
-    if rule is Rule.GIVEN:
+    extra = (indicator.name, indicator.max_points, indicator.rule, indicator.estimate, indicator.label)
+    make, max_points, place = _maker(indicator.code, extra), indicator.max_points, _PLACES[indicator.decimals]
+    if indicator.rule is Rule.GIVEN:
         value_of = indicator.value.compile()
         isfinite = math.isfinite
 
@@ -233,46 +230,117 @@ def _compile_indicator(indicator: Indicator) -> _Scorer:
             return make(_SCORED, points=Decimal(repr(value)).quantize(place, rounding=ROUND_HALF_UP, context=_EXACT))
 
         return given
-    if rule is Rule.COMPOSITE:
-        part_scorers = tuple(_compile_ratio(part, indicator.decimals, _part_maker(part.code))
-                             for part in indicator.parts)
-        only_not_applicable = {_NOT_APPLICABLE}
+    if indicator.rule is Rule.COMPOSITE:
+        part_scorers = tuple(_compile_ratio(part, indicator.decimals, part.code) for part in indicator.parts)
 
         def composite(values: Mapping[str, float | None]) -> IndicatorScore:
             parts = tuple([scorer(values) for scorer in part_scorers])
-            statuses = {part.status for part in parts}
-            if _NO_DATA_STATUS in statuses:
-                return make(_NO_DATA_STATUS, parts=parts)
-            if statuses == only_not_applicable:
+            points, applicable = _ZERO, not parts  # no parts: scored, 0
+            for part in parts:
+                status = part.status
+                if status is _NO_DATA_STATUS:
+                    return make(_NO_DATA_STATUS, parts=parts)
+                if status is not _NOT_APPLICABLE:
+                    applicable = True
+                points = points + (part.points or _ZERO)
+            if not applicable:  # every part not applicable
                 return make(_NOT_APPLICABLE, parts=parts)
-            points = min(max_points, sum((part.points or Decimal(0) for part in parts), Decimal(0)))
+            if not points < max_points:  # min(max_points, points), which keeps max_points on a tie
+                points = max_points
             return make(_SCORED, points=points.quantize(place, rounding=ROUND_HALF_UP, context=_EXACT), parts=parts)
 
         return composite
-    return _compile_ratio(indicator, indicator.decimals, make)
+    return _compile_ratio(indicator, indicator.decimals, indicator.code, extra)
 
 
-def _part_maker(code: str) -> Callable[..., PartScore]:
+def _maker(code: str, extra: tuple | None = None) -> Callable[..., PartScore]:
+    """Return a builder of this indicator's (with `extra`: name, max, rule, estimate, label) or part's records."""
+    kind = PartScore if extra is None else IndicatorScore
+
     def make(status: Status, numerator: Decimal | None = None, denominator: Decimal | None = None,
              ratio: Decimal | None = None, points: Decimal | None = None, zero_denominator: bool = False,
-             source: int | None = None) -> PartScore:
-        score = _new(PartScore)
+             source: int | None = None, parts: tuple[PartScore, ...] = ()) -> PartScore:
+        score = _new(kind)
         score.code, score.status, score.numerator, score.denominator = code, status, numerator, denominator
         score.ratio, score.points, score.zero_denominator, score.source = ratio, points, zero_denominator, source
+        if extra is not None:
+            score.name, score.max_points, score.rule, score.estimate, score.label = extra
+            score.parts = parts
         return score
 
     return make
 
 
-def _compile_ratio(rule: Indicator | Part, decimals: int, make: Callable[..., PartScore]) -> _Scorer:
-    """Return a function applying a linear, threshold or capped_linear rule to the first source with all its values."""
-    sources = tuple((index, _operand(source.numerator), _operand(source.denominator))
-                    for index, source in enumerate(rule.sources))
+def _compile_ratio(rule: Indicator | Part, decimals: int, code: str, extra: tuple | None = None) -> _Scorer:
+    """Return a function applying a linear, threshold or capped_linear rule to the first source with all its values.
+
+    The points: max × numerator / denominator (÷ threshold, capped at max for threshold and capped_linear).
+    Products of counts and maxima stay far below 28 digits, so they are exact in the default context; the
+    one division runs at 60 digits, exact wherever the result terminates (ties round correctly).
+    """
+    make = _maker(code, extra)
     zero = rule.zero_denominator
     zero_points = {ZeroRule.FULL: rule.max_points, ZeroRule.ZERO: Decimal(0)}.get(zero)
     zero_points = None if zero_points is None else round_half_up(zero_points, decimals)
     zero_status = _NOT_APPLICABLE if zero is ZeroRule.NOT_APPLICABLE else _SCORED
     top, threshold, place = rule.max_points, rule.threshold, _PLACES[decimals]
+    is_threshold, is_capped = rule.rule is Rule.THRESHOLD, rule.rule is Rule.CAPPED_LINEAR
+    divide = _EXACT.divide
+    if not all(isinstance(source.numerator, Metric) and isinstance(source.denominator, Metric)
+               for source in rule.sources):
+        return _compile_ratio_of_expressions(rule, make, zero_status, zero_points, place)
+    pairs = tuple((index, source.numerator.code, source.denominator.code) for index, source in enumerate(rule.sources))
+    kind = PartScore if extra is None else IndicatorScore
+    new, known, read = _new, _READ.get, _read
+
+    def score(values: Mapping[str, float | None]) -> PartScore:
+        get = values.get
+        for index, numerator_code, denominator_code in pairs:
+            # Each metric read as _operand() reads it, None standing for _NO_DATA (there is no division here).
+            numerator = get(numerator_code)
+            if numerator is not None:
+                number = known(numerator := float(numerator))
+                numerator = read(numerator) if number is None else number
+            denominator = get(denominator_code)
+            if denominator is not None:
+                number = known(denominator := float(denominator))
+                denominator = read(denominator) if number is None else number
+            if numerator is None or denominator is None:
+                continue  # the next source, if any
+            if not denominator:
+                return make(zero_status, numerator, denominator, None, zero_points, True, index)
+            if is_threshold:
+                raw = divide(top * numerator, denominator * threshold)
+                if not raw < top:  # min(top, raw), which keeps top on a tie
+                    raw = top
+            else:
+                raw = divide(top * numerator, denominator)
+                if is_capped and not raw < top:
+                    raw = top
+            result = new(kind)
+            result.code = code
+            result.status = _SCORED
+            result.numerator = numerator
+            result.denominator = denominator
+            result.ratio = (numerator / denominator).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
+            result.points = raw.quantize(place, rounding=ROUND_HALF_UP, context=_EXACT)
+            result.zero_denominator = False
+            result.source = index
+            if extra is not None:
+                result.name, result.max_points, result.rule, result.estimate, result.label = extra
+                result.parts = ()
+            return result
+        return make(_NO_DATA_STATUS)
+
+    return score
+
+
+def _compile_ratio_of_expressions(rule: Indicator | Part, make: Callable[..., PartScore], zero_status: Status,
+                                  zero_points: Decimal | None, place: Decimal) -> _Scorer:
+    """_compile_ratio for sources with expressions other than a lone metric (sums, fallbacks, constants)."""
+    sources = tuple((index, _operand(source.numerator), _operand(source.denominator))
+                    for index, source in enumerate(rule.sources))
+    top, threshold = rule.max_points, rule.threshold
     is_threshold, is_capped = rule.rule is Rule.THRESHOLD, rule.rule is Rule.CAPPED_LINEAR
     divide = _EXACT.divide
 
@@ -283,8 +351,6 @@ def _compile_ratio(rule: Indicator | Part, decimals: int, make: Callable[..., Pa
                 continue  # the next source, if any
             if numerator is None or not denominator:  # a zero denominator, or a division by zero inside one
                 return make(zero_status, numerator, denominator, None, zero_points, True, index)
-            # Products of counts and maxima stay far below 28 digits, so they are exact in the default context;
-            # the one division runs at 60 digits, exact wherever the result terminates (ties round correctly).
             if is_threshold:
                 raw = min(top, divide(top * numerator, denominator * threshold))
             else:
@@ -303,18 +369,18 @@ def _operand(expression: Expression) -> Callable[[Mapping[str, float | None]], D
     """Return a function of the values giving the expression's value as a Decimal (a float read exactly:
     an integral one as an int, any other through its repr), None after a division by zero, _NO_DATA if
     a metric has no value or the result is not finite."""
-    isfinite = math.isfinite
     if isinstance(expression, Metric):  # most operands: one metric, read straight from the values
-        code = expression.code
+        code, known = expression.code, _READ.get
 
         def metric(values: Mapping[str, float | None]) -> Decimal | object:
             value = values.get(code)
             if value is None:
                 return _NO_DATA
             value = float(value)
-            if value.is_integer():
-                return Decimal(int(value))
-            return Decimal(repr(value)) if isfinite(value) else _NO_DATA
+            number = known(value)
+            if number is None:
+                number = _read(value)
+            return _NO_DATA if number is None else number
 
         return metric
     evaluate = expression.compile()
@@ -340,3 +406,23 @@ def _decimal(value: Decimal | int | float) -> Decimal:
     if isinstance(value, float):
         return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
     return Decimal(value)
+
+
+# A float metric value → its Decimal, as _decimal reads it, remembered: the same counts come back unit
+# after unit, and a dict hit is ~3× cheaper than the conversion. Equal floats convert alike (0.0 and
+# -0.0 both give Decimal(0)); non-finite ones are never stored. At most _READ_MAX entries (a few MB).
+_READ: dict[float, Decimal] = {}
+_READ_MAX = 20_000
+
+
+def _read(value: float) -> Decimal | None:
+    """Return _decimal(value) for a finite float, None for inf and nan; remember it while there is room."""
+    if value.is_integer():
+        number = Decimal(int(value))
+    elif math.isfinite(value):
+        number = Decimal(repr(value))
+    else:
+        return None
+    if len(_READ) < _READ_MAX:
+        _READ[value] = number
+    return number

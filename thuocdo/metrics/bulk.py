@@ -15,6 +15,8 @@ from thuocdo.metrics import codes
 from thuocdo.metrics.models import Grain, MetricValue, PeriodValue
 from thuocdo.metrics.periods import split_range
 from thuocdo.metrics.queries import end_of_day
+from thuocdo.units.cache import units_by_code
+from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 
 Values = dict[str, dict[str, float]]
@@ -58,8 +60,12 @@ def period_values(unit_codes: list[str], start: date, end: date, metrics: Iterab
 
 def provinces_with_stream() -> set[str]:
     """Provinces whose one-stop system sends dossier events: for them, no row means zero, not "no data"."""
+    # Named province codes let the (unit_code, grain, start) index answer: without them this scanned
+    # every row of the store (0.4 s with a national quarter loaded, twice per ranking).
+    provinces = [code for code, unit in units_by_code().items() if unit.level == Level.PROVINCE]
     return set(
-        MetricValue.objects.filter(metric=codes.RECEIVED, grain=Grain.MONTH, unit_code=F("province_code"))
+        MetricValue.objects.filter(unit_code__in=provinces, grain=Grain.MONTH, metric=codes.RECEIVED,
+                                   unit_code=F("province_code"))
         .values_list("province_code", flat=True)
         .distinct()
     )
@@ -68,46 +74,68 @@ def provinces_with_stream() -> set[str]:
 def pending_values(units: list[Unit], end: date) -> Values:
     """dossier.pending[.within_deadline|.overdue] per unit at the end of the range (now, if it reaches today).
 
-    One grouped count for all units; at a past moment, dossiers that had supplements are re-read
-    from their events (the same rule as `metrics.queries.pending_counts`, for many units at once).
+    A commune or agency counts its own dossiers, a province every dossier of the province, the
+    nation all of them: one grouped count per kind. At a past moment, dossiers that had supplements
+    are re-read from their events (the same rule as `metrics.queries.pending_counts`).
     """
     out: Values = defaultdict(dict)
     as_of = end_of_day(end)
-    unit_codes = [u.code for u in units]
-    if as_of >= timezone.now():
+    current = as_of >= timezone.now()
+    by_level = defaultdict(list)
+    for unit in units:
+        by_level[unit.level].append(unit.code)
+    counts: dict[str, tuple[int, int]] = {}
+    own = by_level[Level.COMMUNE] + by_level[Level.AGENCY]
+    if own:
+        counts.update(_pending_grouped(Q(unit_code__in=own), "unit_code", as_of, current))
+    if by_level[Level.PROVINCE]:
+        counts.update(_pending_grouped(Q(province_code__in=by_level[Level.PROVINCE]), "province_code", as_of, current))
+    for code in by_level[Level.NATIONAL]:
+        counts[code] = _pending_grouped(Q(), None, as_of, current).get(None, (0, 0))
+    for code, (total, overdue) in counts.items():
+        out[code] = {codes.PENDING: total, codes.PENDING_OVERDUE: overdue, codes.PENDING_WITHIN: total - overdue}
+    return out
+
+
+def _pending_grouped(scope: Q, key: str | None, as_of, current: bool) -> dict:
+    """(pending, overdue) per value of `key` (None: one total) for the dossiers in `scope`."""
+    if current:
         now = timezone.now()
-        base = Dossier.objects.filter(outcome=Outcome.PENDING, unit_code__in=unit_codes)
+        base = Dossier.objects.filter(scope, outcome=Outcome.PENDING)
         overdue_q = (
             Q(supplements__gte=2)
             | Q(paused_since__isnull=True, extended_due_at__lt=now)
             | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
         )
-        counted = base.values("unit_code").annotate(total=Count("pk"), overdue=Count("pk", filter=overdue_q))
-        extra: dict[str, tuple[int, int]] = {}
+        plain, extra = base, {}
     else:
-        base = Dossier.objects.filter(unit_code__in=unit_codes, accepted_at__lte=as_of).filter(
+        base = Dossier.objects.filter(scope, accepted_at__lte=as_of).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=as_of)
         )
-        counted = base.filter(supplements=0).values("unit_code").annotate(
-            total=Count("pk"), overdue=Count("pk", filter=Q(extended_due_at__lt=as_of))
-        )
-        extra = _past_with_supplements(base.filter(supplements__gt=0), as_of)
-    totals = {row["unit_code"]: (row["total"], row["overdue"]) for row in counted}
-    for code in set(totals) | set(extra):
+        plain = base.filter(supplements=0)
+        overdue_q = Q(extended_due_at__lt=as_of)
+        extra = _past_with_supplements(base.filter(supplements__gt=0), as_of, key)
+    if key is None:
+        got = plain.aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue_q))
+        totals = {None: (got["total"], got["overdue"])}
+    else:
+        rows = plain.values(key).annotate(total=Count("pk"), overdue=Count("pk", filter=overdue_q))
+        totals = {row[key]: (row["total"], row["overdue"]) for row in rows}
+    for code, (more_total, more_overdue) in extra.items():
         total, overdue = totals.get(code, (0, 0))
-        more_total, more_overdue = extra.get(code, (0, 0))
-        total, overdue = total + more_total, overdue + more_overdue
-        out[code] = {codes.PENDING: total, codes.PENDING_OVERDUE: overdue, codes.PENDING_WITHIN: total - overdue}
-    return out
+        totals[code] = (total + more_total, overdue + more_overdue)
+    return totals
 
 
-def _past_with_supplements(rows, as_of) -> dict[str, tuple[int, int]]:
+def _past_with_supplements(rows, as_of, key: str | None) -> dict:
     from thuocdo.metrics.queries import overdue_at
 
-    found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for unit_code, events in rows.values_list("unit_code", "events").iterator(chunk_size=2000):
-        found[unit_code][0] += 1
-        found[unit_code][1] += overdue_at(events, as_of)
+    found: dict = defaultdict(lambda: [0, 0])
+    fields = (key, "events") if key else ("events",)
+    for row in rows.values_list(*fields).iterator(chunk_size=2000):
+        code, events = (row[0], row[1]) if key else (None, row[0])
+        found[code][0] += 1
+        found[code][1] += overdue_at(events, as_of)
     return {code: (t, o) for code, (t, o) in found.items()}
 
 

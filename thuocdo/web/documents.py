@@ -6,7 +6,6 @@ Both are built from the same queries as the pages (`evaluation.queries.ranking`,
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -111,14 +110,13 @@ class WeeklyReport:
     ranking_title: str
     ranking: list[ScoreRow]
     ranked_count: int
-    alerts: list = field(default_factory=list)
-    alerts_available: bool = False
+    alerts: list = field(default_factory=list)  # thuocdo.alerts.queries.Alert
 
     @property
     def issuer(self) -> tuple[str, str]:
         """(governing body, issuing body) of the document's top-left block, in capitals."""
         if self.unit.level == Level.NATIONAL:
-            return "", "HỆ THỐNG ĐÁNH GIÁ THƯỚC ĐO"
+            return "", "HỆ THỐNG THƯỚC ĐO"
         if self.unit.level == Level.PROVINCE:
             return "", f"UBND {self.unit.name.upper()}"
         province = self.unit.parent
@@ -153,12 +151,6 @@ def online_share(totals: dict) -> str:
     if not received:
         return "—"
     return vi_number(Decimal(totals.get(codes.RECEIVED_ONLINE, 0)) * 100 / Decimal(received), 1) + "%"
-
-
-def alerts_module_available() -> bool:
-    """Alerts (issue 5, item 5) live in `thuocdo.alerts.queries` once that app lands."""
-    return importlib.util.find_spec("thuocdo.alerts") is not None and \
-        importlib.util.find_spec("thuocdo.alerts.queries") is not None
 
 
 def weekly_report_pdf(report: WeeklyReport) -> bytes:

@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 
 from thuocdo.accounts.permissions import Actor, readable_units
+from thuocdo.alerts.queries import current_alerts
 from thuocdo.evaluation.periods import Period, PeriodError, PeriodKind, parse_period
 from thuocdo.evaluation.queries import ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
@@ -70,12 +71,11 @@ def build_weekly_report(request, unit: Unit, week: Period, framework, issued_on)
     level, parent = ranking_scope(unit, "")
     all_rows = ranking(framework, level, parent, week)
     rows = _readable_rows(request, all_rows)
-    alerts, available = _week_alerts(unit, week)
     return documents.WeeklyReport(
         unit=unit, week=week, issued_on=issued_on, framework=framework,
         figures=documents.figure_lines(this_week, last_week), online_share=documents.online_share(this_week),
         ranking_title=documents.ranking_title(level, parent), ranking=rows, ranked_count=len(all_rows),
-        alerts=alerts, alerts_available=available,
+        alerts=_week_alerts(unit, week),
     )
 
 
@@ -105,16 +105,12 @@ def _readable_rows(request, rows):
     return [row for row in rows if row.unit.code in readable]
 
 
-def _week_alerts(unit: Unit, week: Period) -> tuple[list, bool]:
-    """The week's alerts of the unit and below, once the alerts app exists ("chưa có" until then)."""
-    if not documents.alerts_module_available():
-        return [], False
-    from thuocdo.alerts import queries as alert_queries
+def _week_alerts(unit: Unit, week: Period) -> list:
+    """The alerts of the unit and the units below it as of the week's last day.
 
-    finder = getattr(alert_queries, "alerts_for_report", None)
-    if finder is None:
-        return [], False
-    return list(finder(unit, week.start, week.end)), True
+    The alert windows end on the given day: "this week" is then exactly the reported week.
+    """
+    return current_alerts(unit, today=week.end)
 
 
 def _last_week(today) -> str:

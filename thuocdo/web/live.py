@@ -21,6 +21,7 @@ asyncio.Queue with `loop.call_soon_threadsafe` and unsubscribes when the client 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -140,10 +141,9 @@ async def _events(unit_code: str, last_event_id: str):
 
     def listener(unit_codes: list[str]) -> None:
         if unit_code in unit_codes:
-            try:
+            # RuntimeError: the loop is closed, this stream has ended and is being unsubscribed.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(queue.put_nowait, time.time())
-            except RuntimeError:
-                pass  # the loop is closed: this stream has ended and is being unsubscribed
 
     # With Redis, the first subscription waits (≤ 5 s) until the relay listens: not on the event loop.
     await asyncio.to_thread(change_log.start)

@@ -60,13 +60,13 @@ def build_worst(unit: Unit, choice: Choice) -> dict:
 
 
 def build_map(unit: Unit, choice: Choice) -> dict:
-    registry = units_by_code()
-    names = {u.code: u.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
-             for u in registry.values() if u.level == Level.PROVINCE}
     if unit.level == Level.NATIONAL:
-        communes = sorted((u for u in registry.values() if u.level == Level.COMMUNE), key=lambda u: u.code)
 
         def compute():
+            registry = units_by_code().values()
+            communes = sorted((u for u in registry if u.level == Level.COMMUNE), key=lambda u: u.code)
+            names = {u.code: u.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+                     for u in registry if u.level == Level.PROVINCE}
             figs, late, scores = boards.national_communes(choice)
             drawn = maps.draw(communes, names, choice.color, figs, late, scores)
             label = _("Bản đồ %(n)s xã, phường, đặc khu") % {"n": drawn.count}
@@ -74,10 +74,10 @@ def build_map(unit: Unit, choice: Choice) -> dict:
 
         svg, legend, count, at = cached("map", NATION, (*choice.key, choice.color), compute, watch=TIME_ONLY)
     else:
-        communes = sorted((u for u in registry.values() if u.level == Level.COMMUNE and u.province_code == unit.code),
-                          key=lambda u: u.code)
 
         def compute():
+            communes = sorted((u for u in units_by_code().values()
+                               if u.level == Level.COMMUNE and u.province_code == unit.code), key=lambda u: u.code)
             board = boards.province(choice, unit)
             rows = {r.unit.code: r for r in board.communes}
             figs = {code: r.figures for code, r in rows.items()}
@@ -99,10 +99,14 @@ def maps_colors(choice: Choice) -> list[tuple[str, str, bool, str]]:
 
 
 def build_alerts(unit: Unit, choice: Choice) -> dict:
+    def compute():
+        found = current_alerts(unit)
+        # Only what is shown is kept: thousands of alerts (each with its Unit) would cost every hit.
+        return found[:ALERTS_SHOWN], len(found), timezone.now()
+
     watch = TIME_ONLY if unit.level == Level.NATIONAL else unit.code
-    found, at = cached("alerts", unit.code, (timezone.localdate(),),
-                       lambda: (current_alerts(unit), timezone.now()), watch=watch)
-    return {"alerts": found[:ALERTS_SHOWN], "alert_count": len(found), "at": at, "scope": unit}
+    shown, count, at = cached("alerts", unit.code, (timezone.localdate(),), compute, watch=watch)
+    return {"alerts": shown, "alert_count": count, "at": at, "scope": unit}
 
 
 def build_score(unit: Unit, choice: Choice) -> dict:

@@ -15,7 +15,7 @@ from thuocdo.web.queries.maps import CommuneMap
 
 def render_map(drawn: CommuneMap, label: str) -> SafeString:
     """The map as one `<svg>` element: a `<g>` per colour class, an `<a>` with a `<title>` per commune."""
-    base = reverse("web:unit", args=["00000"]).replace("00000", "")
+    base = reverse("web:unit", args=["0"])[: -len("0/")]  # "/u/"
     out = [
         f'<svg class="map" viewBox="0 0 {drawn.width} {drawn.height}" role="img" aria-label="{escape(label)}" '
         f'stroke-width="{drawn.dot:g}" stroke-linecap="round" preserveAspectRatio="xMidYMin meet">'

@@ -1,16 +1,19 @@
 """Pages. Thin: they check access through the permission module, call queries and actions, render."""
 
+from functools import lru_cache
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.middleware.http import ConditionalGetMiddleware
 from django.shortcuts import redirect, render
 from django.utils.decorators import decorator_from_middleware
-from django.middleware.http import ConditionalGetMiddleware
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from thuocdo.accounts.choices import Role
 from thuocdo.accounts.permissions import Actor, may_read, may_write
+from thuocdo.evaluation.store import UnknownFramework
 from thuocdo.units.actions import PROFILE_FIELDS, update_unit_profile
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import NATIONAL_CODE, Level
@@ -62,20 +65,27 @@ def fragment(request, code: str, name: str):
         return login_redirect(request)
     if name not in sections.REGIONS[sections.kind_of(unit)]:
         raise Http404("Không có vùng dữ liệu này trên trang của đơn vị.")
-    choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    try:
+        choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    except UnknownFramework as exc:
+        return _no_framework(request, exc)
     return render(request, f"web/fragments/{name}.html", {"r": sections.region(unit, name, choice)})
 
 
 def _page(request, unit: Unit, template: str):
-    choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    try:
+        choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    except UnknownFramework as exc:
+        return _no_framework(request, exc)
     kind = sections.kind_of(unit)
     context = {
         "unit": unit, "choice": choice, "kind": kind, "frameworks": FRAMEWORKS, "colors": COLORS,
         "ancestors": [(a, may_read(Actor.for_user(request.user), a)) for a in _ancestors(unit)],
         "regions": {name: sections.region(unit, name, choice) for name in sections.REGIONS[kind]},
         "export_query": choice.query(),
+        **(_registry_counts() if kind == "national" else {}),
     }
-    if kind == "commune":
+    if kind in ("commune", "province"):
         profile = UnitProfile.objects.filter(unit=unit).first() or UnitProfile(unit=unit)
         context.update({"profile_form": UnitProfileForm(instance=profile),
                         "can_write": may_write(Actor.for_user(request.user), unit)})
@@ -106,14 +116,25 @@ def unit_profile(request, code: str):
     return redirect("web:unit", code=unit.code)
 
 
+def _no_framework(request, exc: Exception):
+    """No indicator framework stored yet (a fresh database): say what to run instead of failing."""
+    return render(request, "web/message.html", {"title": "Chưa có bộ chỉ số", "message": str(exc)}, status=503)
+
+
 def permission_denied(request, exception=None):
     return render(request, "web/403.html", {"message": str(exception) if exception else ""}, status=403)
 
 
-def _registry_counts() -> dict:
+@lru_cache(maxsize=1)
+def _counted_registry() -> tuple[int, int]:
     registry = units_by_code().values()
-    return {"province_count": sum(1 for u in registry if u.level == Level.PROVINCE),
-            "commune_count": sum(1 for u in registry if u.level == Level.COMMUNE)}
+    return (sum(1 for u in registry if u.level == Level.PROVINCE), sum(1 for u in registry if u.level == Level.COMMUNE))
+
+
+def _registry_counts() -> dict:
+    # 34 and 3,321 since 1 July 2025; counted once per process (a registry reload changes names, not counts).
+    provinces, communes = _counted_registry()
+    return {"province_count": provinces, "commune_count": communes}
 
 
 def _own_units(user) -> list[Unit]:

@@ -7,9 +7,9 @@ from thuocdo.dossiers.ontime import Channel, Outcome
 from thuocdo.evaluation.explain import dossier_page
 from thuocdo.metrics import codes
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
+from thuocdo.web.labels import METRIC_LABELS, OUTCOME_LABELS
 from thuocdo.web.picker import choose
 from thuocdo.web.queries.dossiers import behind
-from thuocdo.web.labels import METRIC_LABELS, OUTCOME_LABELS
 
 CHANNEL_LABELS = {Channel.IN_PERSON: "Trực tiếp", Channel.ONLINE: "Trực tuyến", Channel.POSTAL: "Bưu chính"}
 

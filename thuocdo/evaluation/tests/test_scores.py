@@ -116,3 +116,23 @@ def test_bad_score_requests_say_what_is_wrong(stream, client, params, status, de
 
 def test_anonymous_gets_401(client):
     assert client.get("/api/v1/scores", {"period": SEPTEMBER}).status_code == 401
+
+
+def test_a_province_counts_the_pending_dossiers_of_all_its_communes():
+    from thuocdo.metrics.bulk import pending_values
+    from thuocdo.metrics.queries import pending_counts
+    from thuocdo.units.models import Unit
+
+    ingest_dossier_events(Actor.system(), [
+        accepted("P-1", at("2026-11-02"), at("2026-11-30", "17:00"), unit=LAM_THAO),
+        accepted("P-2", at("2026-11-02"), at("2026-11-03", "17:00"), unit=PHU_MY),
+        accepted("P-3", at("2026-11-02"), at("2026-11-30", "17:00"), unit="25"),
+    ])
+    units = list(Unit.objects.filter(code__in=["25", LAM_THAO, "VN"]))
+    from datetime import date
+
+    got = pending_values(units, date(2030, 1, 1))
+    expected = {"dossier.pending": 3, "dossier.pending.overdue": 1, "dossier.pending.within_deadline": 2}
+    assert got["25"] == expected == pending_counts(Unit.objects.get(code="25"))
+    assert got["VN"] == expected
+    assert got[LAM_THAO] == {"dossier.pending": 1, "dossier.pending.overdue": 0, "dossier.pending.within_deadline": 1}

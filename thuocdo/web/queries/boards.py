@@ -66,14 +66,23 @@ class ProvinceBoard:
 def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRow], dict[str, UnitScore]]:
     ranked = ranking(choice.framework, level, parent, choice.period, with_change=False)
     units = [r.unit for r in ranked]
-    before = score_units(choice.framework, units, choice.compare) if choice.compare else {}
+    before = _totals(choice, level, parent, units) if choice.compare else {}
     figures = many_figures([u.code for u in units], choice.period.start, choice.period.end)
     rows = []
     for r in ranked:
-        previous = before[r.unit.code].total if r.unit.code in before else None
+        previous = before.get(r.unit.code)
         rows.append(BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, previous,
                              change(r.score.total, previous), figures[r.unit.code]))
     return rows, {r.unit.code: r.score for r in ranked}
+
+
+def _totals(choice: Choice, level: str, parent: Unit | None, units: list[Unit]) -> dict[str, Decimal | None]:
+    """Scores of the comparison period, kept their full minute: a change today rarely moves a past period."""
+
+    def compute() -> dict[str, Decimal | None]:
+        return {code: score.total for code, score in score_units(choice.framework, units, choice.compare).items()}
+
+    return cached("totals", parent.code if parent else NATION, (*choice.key, level), compute, watch=TIME_ONLY)
 
 
 def provinces(choice: Choice) -> tuple[list[BoardRow], datetime]:
@@ -81,7 +90,10 @@ def provinces(choice: Choice) -> tuple[list[BoardRow], datetime]:
 
     def compute() -> tuple[list[BoardRow], datetime]:
         rows, _scores = _rows(choice, Level.PROVINCE, None)
-        sparks = on_time_sparks([r.unit.code for r in rows], timezone.localdate())
+        codes = [r.unit.code for r in rows]
+        # Weekly trend lines need not move with each dossier: a minute old at most.
+        sparks = cached("sparks", NATION, (timezone.localdate(),), lambda: on_time_sparks(codes, timezone.localdate()),
+                        watch=TIME_ONLY)
         return [_with(r, spark=sparks[r.unit.code]) for r in rows], timezone.now()
 
     return cached("provinces", NATION, (*choice.key, timezone.localdate()), compute)

@@ -11,8 +11,8 @@ from thuocdo.evaluation.periods import Period
 from thuocdo.metrics import codes
 from thuocdo.metrics.bulk import pending_values, stored_values
 from thuocdo.metrics.queries import pending_counts, stored_totals
-from thuocdo.units.models import Unit
 from thuocdo.units.choices import Level
+from thuocdo.units.models import Unit
 from thuocdo.web.cache import TIME_ONLY, cached
 
 FIGURE_METRICS = (codes.RECEIVED, codes.RECEIVED_ONLINE, codes.RESOLVED, codes.RESOLVED_EARLY,

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+
 from thuocdo.web.numbers import fmt
 
 register = template.Library()

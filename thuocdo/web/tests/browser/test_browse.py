@@ -1,0 +1,66 @@
+"""Logging in as each role, national → province → commune, access, the public scoreboard."""
+
+import pytest
+
+from thuocdo.accounts.demo import DEMO_ACCOUNTS
+from thuocdo.web.tests.browser.conftest import log_in, screenshot, wait_until_live
+
+pytestmark = pytest.mark.browser
+
+# Where each demo login lands: the nation for central roles, its own unit for the others.
+LANDING = {"admin": "/", "trunguong": "/", "phutho": "/u/25/", "lamthao": "/u/08494/", "tocongtac": "/u/25/"}
+HEADINGS = {"/": "Toàn quốc", "/u/25/": "Tỉnh Phú Thọ", "/u/08494/": "Xã Lâm Thao"}
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=[a["username"] for a in DEMO_ACCOUNTS])
+def test_each_role_logs_in_and_lands_on_its_page(page, site, account):
+    username = account["username"]
+    log_in(page, username)
+    landing = LANDING[username]
+    assert page.url == site.url(landing)
+    assert page.locator("h1").inner_text().startswith(HEADINGS[landing])
+    assert account["full_name"] in page.locator("header .who").inner_text()
+    wait_until_live(page)
+    screenshot(page, f"role-{username}")
+
+
+def test_national_to_province_to_commune(page, site):
+    log_in(page, "trunguong")
+    screenshot(page, "national")
+    # A province's row in the ranking of the 34 opens its page; a commune's row opens the commune.
+    with page.expect_navigation():
+        page.locator("#provinces a[href^='/u/25/']").first.click()
+    assert page.url.startswith(site.url("/u/25/"))
+    assert page.locator("h1").inner_text().startswith("Tỉnh Phú Thọ")
+    wait_until_live(page)
+    screenshot(page, "province")
+    with page.expect_navigation():
+        page.locator("#ranking a[href^='/u/08494/']").first.click()
+    assert page.url.startswith(site.url("/u/08494/"))
+    assert page.locator("h1").inner_text().startswith("Xã Lâm Thao")
+    wait_until_live(page)
+    screenshot(page, "commune")
+
+
+def test_a_commune_officer_gets_403_on_another_commune(page, site):
+    log_in(page, "lamthao")
+    for path in ("/u/08236/", "/u/25/", "/u/08236/xuat/excel/", "/live/08236/"):
+        response = page.goto(path)
+        assert response.status == 403, path
+    page.goto("/u/08236/")
+    screenshot(page, "forbidden-other-commune")
+
+
+def test_the_public_scoreboard_works_logged_out(page, site):
+    response = page.goto("/cong-khai/")
+    assert response.status == 200
+    rows = page.locator("tr[data-unit]")
+    assert rows.count() == 34
+    assert "Tỉnh Phú Thọ" in page.locator("tr[data-unit='25']").inner_text()
+    assert page.locator("a[href^='/tai-khoan/dang-nhap/']").count() == 1  # a visitor, not logged in
+    screenshot(page, "public-scoreboard")
+    with page.expect_navigation():
+        page.locator("tr[data-unit='25'] a").click()
+    assert page.locator("tr[data-unit]").count() == 148
+    assert "Xã Lâm Thao" in page.locator("tr[data-unit='08494']").inner_text()
+    screenshot(page, "public-scoreboard-province")
