@@ -40,7 +40,7 @@ lint: install
 
 # pytest exits 5 when it collects no test; that is not a failure of the code.
 # The browser tests are slow (a real server, a real Chromium): `make test-browser` runs them.
-test: lint
+test: lint system-deps
 	DEBUG=1 $(BIN)/pytest -n auto -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 # End-to-end tests in headless Chromium against `thuocdo serve` (screenshots in test-artifacts/).

@@ -10,7 +10,7 @@ from django.db.models import Q
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import OfficialScore
 from thuocdo.evaluation.periods import Period
-from thuocdo.evaluation.scoring import UnitScore, change, rank, score_unit
+from thuocdo.evaluation.scoring import Status, UnitScore, change, rank, score_unit
 from thuocdo.metrics.bulk import unit_values
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
@@ -63,12 +63,24 @@ def ranking(framework: Framework, level: str, parent: Unit | None, period: Perio
     official = official_scores(units, framework.code, period, procedure)
     rows = [
         ScoreRow(u, current[u.code], ranks[u.code],
-                 change(current[u.code].total, previous[u.code].total) if previous else None,
+                 change(current[u.code].total, previous[u.code].total)
+                 if previous and has_scored(previous[u.code]) else None,
                  official.get(u.code, {}))
         for u in units
     ]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
     return rows
+
+
+def has_scored(score: UnitScore) -> bool:
+    """True when at least one indicator had data and a denominator: else the period said nothing.
+
+    A period where every indicator was "not applicable" totals 0 points (domain.md §3); a change
+    against it would read as a jump from 0, so there is no change then.
+    """
+    return any(
+        indicator.status == Status.SCORED for group in score.groups.values() for indicator in group.indicators
+    )
 
 
 def as_json(row: ScoreRow) -> dict:

@@ -55,8 +55,8 @@ def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
     # Only the progress group has data (no portal figures imported): no grade, the other groups "no data".
     assert (first["grade"], first["groups"]["CKMB"], first["max"], first["framework"]) == (
         None, None, 100.0, {"code": "qd766", "version": 1})
-    # August had no dossiers: progress was not applicable (0 points, domain.md §3), so the change is the score.
-    assert (first["change"], second["change"]) == (20.0, 10.0)
+    # August had no dossiers: every indicator was not applicable (0 points, domain.md §3), so no change.
+    assert (first["change"], second["change"]) == (None, None)
     # Communes with no dossiers in September: the stream exists (0 received), progress is not applicable
     # and gives 0 points; they share rank 3.
     others = rows[2:]
