@@ -85,9 +85,9 @@ def test_province_ranking_as_excel(week_37, province_officer):
     assert sheet["A2"].value == ("Bộ chỉ số: Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766/QĐ-TTg), phiên bản 1 · "
                                  "Kỳ: Tuần 37/2026 (07/09/2026–13/09/2026)")
     assert _values(sheet, 3) == HEADERS
-    # Only progress (TDGQ) has data. Phú Mỹ resolved its one dossier early: 20 of 20, none the week before.
-    # Lâm Thao resolved 2 of 3 in time: 12, against 20 in week 36 (its one dossier early).
-    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, None, 20, None, 20, None, None, None, None]
+    # Only progress (TDGQ) has data. Phú Mỹ resolved its one dossier early: 20 of 20; nothing was scored
+    # the week before, so no change. Lâm Thao resolved 2 of 3 in time: 12, against 20 in week 36.
+    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, None, None, None, 20, None, None, None, None]
     assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, None, -8, None, 12, None, None, None, None]
     # The 146 other communes of Phú Thọ resolved nothing: progress not applicable, 0 points, rank 3.
     assert sheet.max_row == 3 + 148
@@ -185,5 +185,5 @@ def test_weekly_report_of_a_province(week_37, province_officer):
         assert line in lines
     assert "II. Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ" in lines
     first = lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1
-    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 — 20,00", "2 Xã Lâm Thao 12,00 — -8,00",
-                                      "3 Phường Tân Hòa 0,00 — 0,00"]
+    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 — —", "2 Xã Lâm Thao 12,00 — -8,00",
+                                      "3 Phường Tân Hòa 0,00 — —"]
