@@ -14,7 +14,7 @@ from thuocdo.dossiers.ontime import Outcome
 from thuocdo.metrics import codes
 from thuocdo.metrics.models import Grain, MetricValue, PeriodValue
 from thuocdo.metrics.periods import split_range
-from thuocdo.metrics.queries import end_of_day
+from thuocdo.metrics.queries import end_of_day, overdue_now
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
@@ -102,11 +102,7 @@ def _pending_grouped(scope: Q, key: str | None, as_of, current: bool) -> dict:
     if current:
         now = timezone.now()
         base = Dossier.objects.filter(scope, outcome=Outcome.PENDING)
-        overdue_q = (
-            Q(supplements__gte=2)
-            | Q(paused_since__isnull=True, extended_due_at__lt=now)
-            | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
-        )
+        overdue_q = overdue_now(now)
         plain, extra = base, {}
     else:
         base = Dossier.objects.filter(scope, accepted_at__lte=as_of).filter(

@@ -51,6 +51,17 @@ def scope_filter(unit: Unit) -> Q:
     return Q(unit_code=unit.code)
 
 
+def overdue_now(now: datetime) -> Q:
+    """Pending dossiers overdue at `now`: a second supplement request, or the (extended) due time passed —
+    for a dossier waiting for the applicant's supplement, passed before the pause began (the clock is stopped).
+    """
+    return (
+        Q(supplements__gte=2)
+        | Q(paused_since__isnull=True, extended_due_at__lt=now)
+        | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
+    )
+
+
 def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
     """Dossiers accepted by `as_of` and not ended by then, split into within deadline and overdue.
 
@@ -66,12 +77,7 @@ def pending_counts(unit: Unit, as_of: datetime | None = None) -> dict[str, int]:
     if current:
         # Now: the dossier rows hold the current state, overdue is a range count on the due index.
         base = base.filter(outcome=Outcome.PENDING)
-        overdue_q = (
-            Q(supplements__gte=2)
-            | Q(paused_since__isnull=True, extended_due_at__lt=as_of)
-            | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
-        )
-        overdue = base.filter(overdue_q).count()
+        overdue = base.filter(overdue_now(as_of)).count()
         total = base.count()
     else:
         overdue, total = _pending_in_the_past(base, as_of)

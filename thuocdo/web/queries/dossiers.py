@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from thuocdo.dossiers.models import Dossier
@@ -10,27 +10,15 @@ from thuocdo.dossiers.ontime import Outcome
 from thuocdo.evaluation.explain import dossiers_behind
 from thuocdo.evaluation.periods import Period
 from thuocdo.metrics import codes
-from thuocdo.units.choices import Level
+from thuocdo.metrics.queries import overdue_now, scope_filter
 from thuocdo.units.models import Unit
-
-
-def _scope(unit: Unit) -> Q:
-    if unit.level == Level.NATIONAL:
-        return Q()
-    if unit.level == Level.PROVINCE:
-        return Q(province_code=unit.code)
-    return Q(unit_code=unit.code)
 
 
 def pending_now(unit: Unit, metric: str) -> QuerySet[Dossier]:
     """Dossiers pending right now (all, within deadline, or overdue), by the rule `pending_counts` counts with."""
     now = timezone.now()
-    rows = Dossier.objects.filter(_scope(unit), outcome=Outcome.PENDING)
-    overdue = (
-        Q(supplements__gte=2)
-        | Q(paused_since__isnull=True, extended_due_at__lt=now)
-        | Q(paused_since__isnull=False, extended_due_at__lt=F("paused_since"))
-    )
+    rows = Dossier.objects.filter(scope_filter(unit), outcome=Outcome.PENDING)
+    overdue = overdue_now(now)
     if metric == codes.PENDING_OVERDUE:
         rows = rows.filter(overdue)
     elif metric == codes.PENDING_WITHIN:
