@@ -7,6 +7,7 @@ REDIS_URL is set, so every server process and worker sees every change.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 CHANNEL = "thuocdo:changes"
+logger = logging.getLogger(__name__)
 Listener = Callable[[list[str]], None]
 
 _listeners: list[Listener] = []
@@ -86,11 +88,18 @@ def _relay() -> None:
 
 
 def deliver(unit_codes: list[str]) -> None:
-    """Hand a notice to this process's listeners (also called by the Redis subscriber)."""
+    """Hand a notice to this process's listeners (also called by the Redis relay).
+
+    One failing listener (a page whose event loop has closed, say) must not keep the notice
+    from the others, nor kill the relay thread: its error is logged and the rest go on.
+    """
     with _lock:
         listeners = list(_listeners)
     for listener in listeners:
-        listener(unit_codes)
+        try:
+            listener(unit_codes)
+        except Exception:
+            logger.exception("Change-notice listener %r failed", listener)
 
 
 def _send(unit_codes: list[str]) -> None:

@@ -412,3 +412,21 @@ def test_change_notices_travel_through_redis_when_configured(settings):
     finally:
         unsubscribe()
         notify._redis = None
+
+
+def test_a_failing_listener_does_not_keep_the_notice_from_the_others():
+    from thuocdo.metrics import notify
+
+    got = []
+
+    def broken(codes):
+        raise RuntimeError("event loop is closed")
+
+    off_broken = notify.subscribe(broken)
+    off_good = notify.subscribe(got.append)
+    try:
+        notify.deliver(["08494", "25", "VN"])
+    finally:
+        off_broken()
+        off_good()
+    assert got == [["08494", "25", "VN"]]
