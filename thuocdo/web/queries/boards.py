@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from thuocdo.evaluation.queries import ranking, score_units
+from thuocdo.evaluation.queries import has_scored, ranking, score_units
 from thuocdo.evaluation.scoring import UnitScore, change
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
@@ -80,7 +80,9 @@ def _totals(choice: Choice, level: str, parent: Unit | None, units: list[Unit]) 
     """Scores of the comparison period, kept their full minute: a change today rarely moves a past period."""
 
     def compute() -> dict[str, Decimal | None]:
-        return {code: score.total for code, score in score_units(choice.framework, units, choice.compare).items()}
+        # A period where nothing was scored has no total to compare with (see evaluation.queries.has_scored).
+        scores = score_units(choice.framework, units, choice.compare)
+        return {code: score.total if has_scored(score) else None for code, score in scores.items()}
 
     return cached("totals", parent.code if parent else NATION, (*choice.key, level), compute, watch=TIME_ONLY)
 

@@ -48,9 +48,9 @@ def test_provinces_ranked_with_score_change_and_trend(stream, as_role):
                    if r.unit.code == "25")
     cells = row(html, "25")
     # Rank 1 (the only province with a stream); score as the evaluation engine computes it; August had no
-    # dossiers (0 points), so the change is the score; 80,0 % on time; 8 weekly points of the trend.
+    # dossiers (nothing scored), so there is no change; 80,0 % on time; 8 weekly points of the trend.
     points = f"{phu_tho.score.total:.2f}".replace(".", ",")
-    assert cells[:6] == ["1", "Tỉnh Phú Thọ", points, "—", f"+{points}", "80,0%"]
+    assert cells[:6] == ["1", "Tỉnh Phú Thọ", points, "—", "—", "80,0%"]
     assert cells[6] == ("Tỷ lệ đúng hạn: 27/07 —; 03/08 —; 10/08 —; 17/08 —; 24/08 —; "
                         "31/08 100,0%; 07/09 50,0%; 14/09 100,0%")
     # Provinces without a dossier stream have no score and no rank.

@@ -28,12 +28,13 @@ def test_province_page_for_each_role_that_may_read_it(stream, as_role, role):
     assert tiles(html) == PROVINCE_TILES
     assert html.count('<tr data-unit="') == 148  # the communes; Phú Thọ has no agency in the registry
     assert "Chưa có sở, ngành nào của tỉnh trong hệ thống." in html
-    # Score, grade, compared period's score, change, received, on time, overdue now.
-    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "15,00", "—", "0,00", "+15,00", "4", "100,0%", "1"]
-    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "13,33", "—", "0,00", "+13,33", "3", "66,7%", "0"]
+    # Score, grade, compared period's score, change, received, on time, overdue now. August scored nothing
+    # (no dossiers: every indicator not applicable), so there is no score to compare with and no change.
+    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "15,00", "—", "—", "—", "4", "100,0%", "1"]
+    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "13,33", "—", "—", "—", "3", "66,7%", "0"]
     # Every other commune: no dossier, progress not applicable (0 points): they share rank 3.
     other = Unit.objects.filter(province_code="25", level="commune").exclude(code__in=[LAM_THAO, PHU_MY]).first()
-    assert row(html, other.code) == ["3", other.name, "0,00", "—", "0,00", "0,00", "0", "—", "0"]
+    assert row(html, other.code) == ["3", other.name, "0,00", "—", "—", "—", "0", "—", "0"]
 
 
 def test_the_map_is_zoomed_to_the_province(stream, as_role):
