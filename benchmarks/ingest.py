@@ -36,7 +36,8 @@ def run(args: list[str], env: dict, **kw) -> str:
 
 
 def django_env(database_url: str) -> dict:
-    return {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url}
+    """Production settings: DEBUG would wrap every SQL statement in Django's query logger."""
+    return {**os.environ, "DEBUG": "0", "SECRET_KEY": "benchmark-only", "DATABASE_URL": database_url}
 
 
 def prepare(database_url: str) -> dict:

@@ -5,7 +5,7 @@ dominate, so these helpers speak SQL directly inside the caller's transaction.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
@@ -85,40 +85,56 @@ def _pg_staged(table: str, columns: Sequence[str], rows: list[tuple], conflict_s
     return found
 
 
+def _sqlite_cursor():
+    """A raw sqlite3 cursor on Django's connection (same transaction), with "?" placeholders.
+
+    Django's cursor wrapper rewrites "%s" with a regular expression on every statement, which
+    costs more than the statement itself for the 30,000-parameter statements used here.
+    """
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
 def _executemany(sql: str, rows: list[tuple]) -> None:
     if connection.vendor == "sqlite":
-        # The raw sqlite3 cursor avoids Django's per-statement placeholder rewriting.
-        connection.ensure_connection()
-        connection.connection.executemany(sql.replace("%s", "?"), rows)
+        _sqlite_cursor().executemany(sql.replace("%s", "?"), rows)
         return
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
 def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple], select: Sequence[str]) -> list:
-    """Rows of `table` whose key columns match one of `keys`.
+    """Rows of `table` whose key columns match one of `keys`, in one statement per many thousand keys.
 
-    Keys are grouped by their leading columns and matched with `last IN (…)` per group, so both
-    databases walk the composite index (SQLite does not for a row-value IN list).
+    The keys are joined as a table (SQLite: a VALUES list; PostgreSQL: unnest of one array per
+    column), so both databases look each one up in the composite index.
     """
     found: list = []
     if not keys:
         return found
-    groups: dict[tuple, list] = {}
-    for key in keys:
-        groups.setdefault(tuple(key[:-1]), []).append(key[-1])
-    *lead, last = key_columns
-    lead_sql = "".join(f"{c} = %s AND " for c in lead)
-    chunk = 30_000 if connection.vendor == "sqlite" else 10_000
-    with connection.cursor() as cursor:
-        for prefix, values in groups.items():
-            for start in range(0, len(values), chunk):
-                part = values[start : start + chunk]
-                cursor.execute(
-                    f"SELECT {', '.join(select)} FROM {table} WHERE {lead_sql}{last} IN ({_placeholders(len(part))})",
-                    [*prefix, *part],
-                )
-                found.extend(cursor.fetchall())
+    width = len(key_columns)
+    columns = ", ".join(f"t.{c}" for c in select)
+    names = ", ".join(f"k{i}" for i in range(width))
+    on = " AND ".join(f"t.{c} = k.k{i}" for i, c in enumerate(key_columns))
+    if is_postgres():
+        arrays = ", ".join(["%s::text[]"] * width)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM unnest({arrays}) AS k({names}) JOIN {table} t ON {on}",
+                [[str(key[i]) for key in keys] for i in range(width)],
+            )
+            return cursor.fetchall()
+    cursor = _sqlite_cursor()
+    per_statement = 30_000 // width
+    row_ph = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(keys), per_statement):
+        part = keys[start : start + per_statement]
+        cursor.execute(
+            f"WITH k({names}) AS (VALUES {', '.join([row_ph] * len(part))}) "
+            f"SELECT {columns} FROM k JOIN {table} t ON {on}",
+            [v for key in part for v in key],
+        )
+        found.extend(cursor.fetchall())
     return found
 
 
@@ -133,18 +149,18 @@ def insert_returning_new(
         found = _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING",
                            f"RETURNING {', '.join(key_columns)}")
         return [tuple(r) for r in found]
-    # Parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
-    per_statement = max(1, (30_000 if connection.vendor == "sqlite" else 60_000) // len(columns))
-    row_ph = "(" + _placeholders(len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            part = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
-                f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
-                [v for row in part for v in row],
-            )
-            inserted.extend(tuple(r) for r in cursor.fetchall())
+    # SQLite allows 32,766 parameters per statement.
+    per_statement = max(1, 30_000 // len(columns))
+    row_ph = "(" + ", ".join("?" * len(columns)) + ")"
+    cursor = _sqlite_cursor()
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
+            f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
+            [v for row in part for v in row],
+        )
+        inserted.extend(cursor.fetchall())
     return inserted
 
 
@@ -162,5 +178,20 @@ def datetime_adapter() -> Callable[[datetime | None], object]:
         if value is None:
             return None
         return (value - value.utcoffset()).replace(tzinfo=None).isoformat(" ")
+
+    return to_sqlite
+
+
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros_adapter() -> Callable[[int | None], object]:
+    """Like `datetime_adapter`, for times held as microseconds since the Unix epoch (UTC)."""
+    if connection.vendor != "sqlite":
+        return lambda us: _EPOCH_UTC + timedelta(microseconds=us) if us is not None else None
+
+    def to_sqlite(us: int | None) -> str | None:
+        return (_EPOCH_NAIVE + timedelta(microseconds=us)).isoformat(" ") if us is not None else None
 
     return to_sqlite

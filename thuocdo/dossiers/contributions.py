@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
-from thuocdo.dossiers.ontime import DossierState, Outcome, Status, local_date
+from thuocdo.dossiers.ontime import CompactState, Outcome, Status, local_day_number
 from thuocdo.metrics import codes
 
 _OUTCOME_METRIC = {
@@ -23,14 +22,34 @@ _END_METRIC = {
 Contribution = tuple[str, str, str, date]
 
 
-def contributions(state: DossierState | None, unit_code: str, procedure_code: str) -> list[Contribution]:
+_DAYS: dict = {}
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def day_of(value) -> date | None:
+    """A local day as a date, from a day number (days since 1970-01-01), a stored 'YYYY-MM-DD' or a date."""
+    if value is None or isinstance(value, date):
+        return value
+    found = _DAYS.get(value)
+    if found is None:
+        found = _DAYS[value] = (
+            date.fromordinal(_EPOCH_ORDINAL + value) if isinstance(value, int) else date.fromisoformat(value)
+        )
+    return found
+
+
+def state_days(state: CompactState) -> tuple[date | None, date | None]:
+    """The local days a classified dossier counts on: accepted, and ended."""
+    accepted = day_of(local_day_number(state.accepted_at)) if state.accepted_at is not None else None
+    ended = day_of(local_day_number(state.ended_at)) if state.ended_at is not None else None
+    return accepted, ended
+
+
+def contributions(state: CompactState, unit_code: str) -> list[Contribution]:
     """The counts one dossier puts in the store: received on its acceptance day, resolved on its end day."""
-    if state is None or state.accepted_at is None:
-        return []
-    return contributions_of(
-        unit_code, procedure_code, int(state.channel), local_date(state.accepted_at),
-        local_date(state.ended_at) if state.ended_at is not None else None, state.outcome, state.end_status,
-    )
+    accepted, ended = state_days(state)
+    return contributions_of(unit_code, state.procedure_code, state.channel, accepted, ended, state.outcome,
+                            state.end_status)
 
 
 def contributions_of(
@@ -51,10 +70,3 @@ def contributions_of(
         if end_metric:
             rows.append((unit_code, procedure_code, end_metric, ended_day))
     return rows
-
-
-def difference(old: list[Contribution], new: list[Contribution]) -> Counter:
-    """+1 for what the new state adds, −1 for what the old state no longer gives; zeros dropped."""
-    delta = Counter(new)
-    delta.subtract(Counter(old))
-    return Counter({k: v for k, v in delta.items() if v})

@@ -4,10 +4,13 @@ Pure Python, no Django: the result depends only on the *set* of status events, n
 arrival order. Decisions the rules leave open, taken here once:
 
 - Order: events are deduplicated by ``event_id``, then sorted by (occurred_at, status, event_id).
+  The engine runs on compact tuples (integer microseconds, see ``Compact``); ``classify`` takes
+  ``StatusEvent``s for readability and converts.
   At one instant, status codes are taken in lifecycle order (acceptance 2 before a refusal 3,
   processing 4 before a supplement request 5); the event id settles whatever is left.
 - Replays: one event id is one event. If two versions of an id differ, the one that sorts first
-  (by the key above, then due_at, then channel) is kept, so arrival order still cannot matter.
+  (by the key above, then due_at, then channel, then procedure code) is kept, so arrival order
+  still cannot matter.
 - Acceptance: the earliest status 2. NgayHenTra comes from it, or, if it has none, from the
   earliest status 2 that has one; with none at all there is no deadline (ended → on time).
 - End: any status 9, else any 10 (a result cannot be undone by clock skew), else the first
@@ -15,6 +18,7 @@ arrival order. Decisions the rules leave open, taken here once:
 - Supplements: status-5 events after the acceptance and before the end. A pause runs from a 5 to
   the next event of another status (the end event included); back-to-back 5s make one pause but
   count as two requests. Events after the end are ignored.
+- Procedure code: the earliest acceptance's that has one, else the earliest event's that has one.
 - Paused pending dossier: the clock is stopped, so its class is frozen at the moment the pause
   began — within deadline unless the pause started after the (extended) due time. The running
   pause is not in ``extended_due_at`` (it depends on now); see ``effective_due_at``.
@@ -22,10 +26,11 @@ arrival order. Decisions the rules leave open, taken here once:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
@@ -144,98 +149,147 @@ def local_date(dt: datetime) -> date:
     return dt.astimezone(LOCAL_TZ).date()
 
 
-def _sort_key(event: StatusEvent) -> tuple:
-    """Return the total order used everywhere: time, then status, then event id."""
-    return (event.occurred_at, event.status, event.event_id)
+# The engine works on compact events, so that the ingest path never builds datetimes:
+#   (time, status, event id, due time or NO_DUE, channel or 0, procedure code or "")
+# with times as integer microseconds since 1970-01-01 UTC (exact, unlike float seconds).
+# Their natural tuple order is the total order: time, then status, then event id; for two
+# versions of one event id, then due time and channel. Lists (as stored in JSON) sort the same.
+Compact = tuple[int, int, str, int, int, str]
+NO_DUE = -1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Vietnam has kept UTC+7 without daylight saving since 1975, and the reform began in 2025, so the
+# local day of an instant is arithmetic (test: the same as `local_date` across midnights).
+_LOCAL_OFFSET_US = 7 * 3600 * 1_000_000
+_DAY_US = 86_400 * 1_000_000
+_LATE_END_CODES = frozenset(int(s) for s in _LATE_ENDS)
 
 
-def _version_key(event: StatusEvent) -> tuple:
-    """Order two versions of one event id, so the kept one does not depend on arrival order."""
-    due = event.due_at.timestamp() if event.due_at else -1.0
-    return (*_sort_key(event), due, event.channel or 0)
+def to_micros(dt: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime (exact)."""
+    return (dt - _EPOCH) // _MICROSECOND
 
 
-def _ordered(events: Iterable[StatusEvent]) -> list[StatusEvent]:
-    """Deduplicate by event id and sort by the total order."""
-    kept: dict[str, StatusEvent] = {}
-    for event in events:
-        current = kept.get(event.event_id)
-        if current is None or _version_key(event) < _version_key(current):
-            kept[event.event_id] = event
-    return sorted(kept.values(), key=_sort_key)
+def from_micros(us: int) -> datetime:
+    """The UTC datetime of a microsecond timestamp."""
+    return _EPOCH + timedelta(microseconds=us)
 
 
-def _first(events: Iterable[StatusEvent], statuses: Iterable[int]) -> StatusEvent | None:
-    """Return the first event (in sorted order) whose status is one of ``statuses``."""
-    wanted = frozenset(statuses)
-    return next((e for e in events if e.status in wanted), None)
+def local_day_number(us: int) -> int:
+    """Days since 1970-01-01 of the local (Asia/Ho_Chi_Minh) calendar date of an instant."""
+    return (us + _LOCAL_OFFSET_US) // _DAY_US
 
 
-def _first_with_due(ordered: list[StatusEvent]) -> StatusEvent | None:
-    """Return the earliest acceptance that carries a promised return date."""
-    return next((e for e in ordered if e.status == Status.ACCEPTED and e.due_at is not None), None)
+class CompactState(NamedTuple):
+    """A dossier's classification in compact form (times in microseconds, None when absent)."""
+
+    accepted_at: int | None
+    channel: int
+    due_at: int | None
+    extended_due_at: int | None
+    supplements: int
+    ended_at: int | None
+    end_status: int | None
+    outcome: Outcome
+    paused_since: int | None
+    procedure_code: str
 
 
-def _channel(events: list[StatusEvent], acceptance: StatusEvent | None) -> Channel:
-    """Pick the channel: the acceptance's, else the earliest event's that has one, else in person."""
-    if acceptance is not None and acceptance.channel is not None:
-        return Channel(acceptance.channel)
-    found = next((e.channel for e in events if e.channel is not None), None)
-    return Channel(found) if found is not None else Channel.IN_PERSON
+def compact(event: StatusEvent, procedure_code: str = "") -> Compact:
+    """The engine's compact form of a status event."""
+    due = to_micros(event.due_at) if event.due_at is not None else NO_DUE
+    return (to_micros(event.occurred_at), int(event.status), event.event_id, due, event.channel or 0, procedure_code)
 
 
-def classify(events: Iterable[StatusEvent]) -> DossierState:
-    """Classify one dossier from the set of its status events (any order, replays allowed)."""
+def _ordered(events: Iterable[Sequence]) -> list[Sequence]:
+    """Sort by the total order and keep, per event id, the version that sorts first."""
+    kept = []
+    seen: set[str] = set()
+    for event in sorted(events):
+        if event[2] not in seen:
+            seen.add(event[2])
+            kept.append(event)
+    return kept
+
+
+def classify_compact(events: Iterable[Sequence]) -> CompactState:
+    """Classify one dossier from the set of its compact events (any order, replays allowed)."""
     ordered = _ordered(events)
-    acceptance = _first(ordered, [Status.ACCEPTED])
-    channel = _channel(ordered, acceptance)
-    if acceptance is None:
-        return DossierState(None, channel, None, None, 0, None, None, Outcome.NOT_ACCEPTED)
-
-    start = ordered.index(acceptance)
-    after = ordered[start + 1 :]
-    due_source = acceptance if acceptance.due_at else _first_with_due(ordered)
-    due = due_source.due_at if due_source else None
-    end = (
-        _first(ordered, [Status.PROCESSED]) or _first(ordered, [Status.RETURNED]) or _first(after, _LATE_ENDS)
+    start = next((i for i, e in enumerate(ordered) if e[1] == Status.ACCEPTED), None)
+    procedure = next((e[5] for e in ordered if e[1] == Status.ACCEPTED and e[5]), "") or next(
+        (e[5] for e in ordered if e[5]), ""
     )
-    window = after if end is None else ordered[start + 1 : ordered.index(end) + 1]
+    if start is None:
+        channel = next((e[4] for e in ordered if e[4]), Channel.IN_PERSON)
+        return CompactState(None, channel, None, None, 0, None, None, Outcome.NOT_ACCEPTED, None, procedure)
+
+    acceptance = ordered[start]
+    channel = acceptance[4] or next((e[4] for e in ordered if e[4]), Channel.IN_PERSON)
+    due = acceptance[3]
+    if due == NO_DUE:
+        due = next((e[3] for e in ordered if e[1] == Status.ACCEPTED and e[3] != NO_DUE), NO_DUE)
+    end = next((i for i, e in enumerate(ordered) if e[1] == Status.PROCESSED), None)
+    if end is None:
+        end = next((i for i, e in enumerate(ordered) if e[1] == Status.RETURNED), None)
+    if end is None:
+        end = next((i for i in range(start + 1, len(ordered)) if ordered[i][1] in _LATE_END_CODES), None)
+    window = ordered[start + 1 :] if end is None else ordered[start + 1 : end + 1]
 
     supplements = 0
-    paused: timedelta = timedelta(0)
-    paused_since: datetime | None = None
+    paused = 0
+    paused_since = None
     for event in window:
-        if event.status == Status.SUPPLEMENT_REQUESTED:
+        if event[1] == Status.SUPPLEMENT_REQUESTED:
             supplements += 1
-            paused_since = paused_since or event.occurred_at
+            if paused_since is None:
+                paused_since = event[0]
         elif paused_since is not None:
-            paused += event.occurred_at - paused_since
+            paused += event[0] - paused_since
             paused_since = None
-    extended = due + paused if due is not None else None
+    extended = due + paused if due != NO_DUE else None
 
-    if end is None:
+    ended_at = ordered[end][0] if end is not None else None
+    if ended_at is None:
         outcome = Outcome.PENDING
     elif supplements >= 2:
         outcome = Outcome.LATE  # a second supplement request makes the dossier late
     elif extended is None:
         outcome = Outcome.ON_TIME  # no promised date, nothing to be late against
-    elif local_date(end.occurred_at) < local_date(extended):
+    elif local_day_number(ended_at) < local_day_number(extended):
         outcome = Outcome.EARLY
-    elif end.occurred_at <= extended:
+    elif ended_at <= extended:
         outcome = Outcome.ON_TIME
     else:
         outcome = Outcome.LATE
-    return DossierState(
-        accepted_at=acceptance.occurred_at,
-        channel=channel,
-        due_at=due,
-        extended_due_at=extended,
-        supplements=supplements,
-        ended_at=end.occurred_at if end else None,
-        end_status=Status(end.status) if end else None,
-        outcome=outcome,
-        paused_since=paused_since,
+    return CompactState(
+        accepted_at=acceptance[0], channel=channel, due_at=due if due != NO_DUE else None, extended_due_at=extended,
+        supplements=supplements, ended_at=ended_at, end_status=ordered[end][1] if end is not None else None,
+        outcome=outcome, paused_since=paused_since, procedure_code=procedure,
     )
+
+
+def _micros_or_none(us: int | None) -> datetime | None:
+    return from_micros(us) if us is not None else None
+
+
+def expand_state(state: CompactState) -> DossierState:
+    """The datetime form of a compact classification (times in UTC)."""
+    return DossierState(
+        accepted_at=_micros_or_none(state.accepted_at),
+        channel=Channel(state.channel),
+        due_at=_micros_or_none(state.due_at),
+        extended_due_at=_micros_or_none(state.extended_due_at),
+        supplements=state.supplements,
+        ended_at=_micros_or_none(state.ended_at),
+        end_status=Status(state.end_status) if state.end_status is not None else None,
+        outcome=state.outcome,
+        paused_since=_micros_or_none(state.paused_since),
+    )
+
+
+def classify(events: Iterable[StatusEvent]) -> DossierState:
+    """Classify one dossier from the set of its status events (any order, replays allowed)."""
+    return expand_state(classify_compact([compact(e) for e in events]))
 
 
 def effective_due_at(state: DossierState, now: datetime) -> datetime | None:
@@ -270,4 +324,9 @@ def state_at(events: Iterable[StatusEvent], as_of: datetime) -> DossierState:
     ``classify``; pair the result with ``pending_class(state, as_of)``.
     """
     _require_aware("as_of", as_of)
-    return classify(e for e in _ordered(events) if e.occurred_at <= as_of)
+    return expand_state(state_at_compact([compact(e) for e in events], to_micros(as_of)))
+
+
+def state_at_compact(events: Iterable[Sequence], as_of: int) -> CompactState:
+    """`state_at` on compact events, with ``as_of`` in microseconds."""
+    return classify_compact([e for e in _ordered(events) if e[0] <= as_of])

@@ -7,17 +7,30 @@ set, and the metric store moves by the difference between old and new classifica
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
+import orjson
 from django.db import connection
 
-from thuocdo.db import datetime_adapter, insert_returning_new, is_postgres, select_existing, upsert_replace
-from thuocdo.dossiers.contributions import contributions, contributions_of
+from thuocdo.db import (
+    datetime_adapter,
+    insert_returning_new,
+    is_postgres,
+    micros_adapter,
+    select_existing,
+    upsert_replace,
+)
+from thuocdo.dossiers.contributions import contributions_of, day_of, state_days
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import Status, StatusEvent, classify, local_date
+from thuocdo.dossiers.ontime import (
+    NO_DUE,
+    StatusEvent,
+    classify_compact,
+    from_micros,
+)
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.rollup import apply_deltas
 
@@ -44,36 +57,23 @@ class BatchResult:
     units: set[str] = field(default_factory=set)
 
 
-# A stored event: [occurred ISO, status, due ISO | None, channel | None, "source/event_id", procedure]
-def _compact(e: ValidEvent) -> list:
+def compact_event(e: ValidEvent) -> list:
+    """How a dossier row keeps one of its events: the engine's compact form (see `ontime.Compact`).
+
+    Its id carries the source: event ids are unique per source only.
+    """
     return [
-        e.occurred_at.isoformat(), e.status, e.due_at.isoformat() if e.due_at else None, e.channel,
-        f"{e.source}/{e.event_id}", e.procedure_code,
+        e.occurred_us, e.status, f"{e.source}/{e.event_id}", e.due_us if e.due_us is not None else NO_DUE,
+        e.channel or 0, e.procedure_code,
     ]
 
 
-def _status_event(c: list) -> StatusEvent:
-    """The engine's view of a stored event; its id carries the source (ids are unique per source only)."""
+def status_event(c: Sequence) -> StatusEvent:
+    """The readable form of a stored compact event."""
     return StatusEvent(
-        status=c[1], occurred_at=datetime.fromisoformat(c[0]),
-        due_at=datetime.fromisoformat(c[2]) if c[2] else None, channel=c[3], event_id=c[4],
+        status=c[1], occurred_at=from_micros(c[0]), due_at=from_micros(c[3]) if c[3] != NO_DUE else None,
+        channel=c[4] or None, event_id=c[2],
     )
-
-
-def _procedure(compact: list[list], events: list[StatusEvent]) -> str:
-    """The acceptance's procedure code, else the earliest event's that has one (set-determined)."""
-    with_code = [
-        (e.status != Status.ACCEPTED, e.occurred_at, e.event_id, c[5])
-        for c, e in zip(compact, events, strict=True)
-        if c[5]
-    ]
-    return min(with_code)[3] if with_code else ""
-
-
-def _day(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
 
 
 def _lock_provinces(provinces: set[str]) -> None:
@@ -90,13 +90,13 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
     unique: dict[tuple, ValidEvent] = {}
     for e in events:
         unique.setdefault((e.province_code, e.source, e.event_id), e)
-    adapt_datetime = datetime_adapter()
-    received = adapt_datetime(now)
+    adapt = micros_adapter()
+    received = datetime_adapter()(now)
     inserted = insert_returning_new(
         EVENT_TABLE, EVENT_COLUMNS, ("province_code", "source", "event_id"),
         [
             (e.province_code, e.source, e.event_id, e.dossier_code, e.procedure_code, e.unit_code, e.status,
-             e.channel, adapt_datetime(e.occurred_at), adapt_datetime(e.due_at), received)
+             e.channel, adapt(e.occurred_us), adapt(e.due_us), received)
             for e in unique.values()
         ],
     )
@@ -112,7 +112,7 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
     """
     by_dossier: dict[tuple[str, str, str], list[list]] = defaultdict(list)
     for e in new:
-        by_dossier[(e.province_code, e.unit_code, e.dossier_code)].append(_compact(e))
+        by_dossier[(e.province_code, e.unit_code, e.dossier_code)].append(compact_event(e))
     if not by_dossier:
         return set()
     stored = {
@@ -121,30 +121,27 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
     }
     deltas: Counter = Counter()
     rows = []
-    adapt = datetime_adapter()
+    adapt = micros_adapter()
+    loads, dumps = orjson.loads, orjson.dumps
     for key, added in by_dossier.items():
         province, unit_code, dossier_code = key
-        old_events: list = []
         previous = stored.get(key)
         if previous is not None:
             events_json, procedure, channel, accepted_day, ended_day, outcome, end_status = previous
-            old_events = json.loads(events_json) if isinstance(events_json, str) else events_json
-            for c in contributions_of(unit_code, procedure, channel, _day(accepted_day), _day(ended_day), outcome,
-                                      end_status):
+            for c in contributions_of(unit_code, procedure, channel, day_of(accepted_day), day_of(ended_day),
+                                      outcome, end_status):
                 deltas[(province, *c)] -= 1
-        merged = old_events + added
-        events = [_status_event(c) for c in merged]
-        state = classify(events)
-        procedure_code = _procedure(merged, events)
-        for c in contributions(state, unit_code, procedure_code):
+            added = (loads(events_json) if isinstance(events_json, str) else events_json) + added
+        state = classify_compact(added)
+        accepted_day, ended_day = state_days(state)
+        for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
+                                  state.outcome, state.end_status):
             deltas[(province, *c)] += 1
         rows.append((
-            province, dossier_code, unit_code, procedure_code, int(state.channel), adapt(state.accepted_at),
+            province, dossier_code, unit_code, state.procedure_code, state.channel, adapt(state.accepted_at),
             adapt(state.due_at), adapt(state.extended_due_at), adapt(state.paused_since), state.supplements,
-            adapt(state.ended_at), int(state.end_status) if state.end_status else None, state.outcome.value,
-            local_date(state.accepted_at) if state.accepted_at else None,
-            local_date(state.ended_at) if state.ended_at else None,
-            json.dumps(merged, ensure_ascii=False),
+            adapt(state.ended_at), state.end_status, state.outcome.value, accepted_day, ended_day,
+            dumps(added).decode(),
         ))
     upsert_replace(DOSSIER_TABLE, DOSSIER_KEY, DOSSIER_COLUMNS, rows)
     return apply_deltas((k, v) for k, v in deltas.items() if v)

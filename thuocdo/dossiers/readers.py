@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
+
+import orjson
 
 INT_FIELDS = ("status", "channel")
 
@@ -39,14 +40,16 @@ def read_rows(path: Path) -> Iterator[object]:
     """Yield one object per event, streaming (bounded memory) whatever the file size."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        with path.open(encoding="utf-8") as handle:
+        with path.open("rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield UnreadableRow(_error=f"event: dòng {number} không phải JSON hợp lệ ({exc.msg})")
+                    yield orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    yield UnreadableRow(
+                        _error=f"event: dòng {number} không phải JSON hợp lệ (cột {exc.colno}: {exc.msg})"
+                    )
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):

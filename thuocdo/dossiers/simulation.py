@@ -20,6 +20,7 @@ simulation_lifecycle.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -84,8 +85,15 @@ class Totals:
     malformed: int = 0
 
 
+def report_day(day: DayReport) -> None:
+    """A progress line per simulated day, on a terminal only (module level: a feeder process runs it)."""
+    if sys.stderr.isatty():
+        label = f"{day.day.isoformat()} (xử lý tiếp)" if day.draining else day.day.isoformat()
+        sys.stderr.write(f"Ngày {label}: {day.dossiers:,} hồ sơ, {day.events:,} sự kiện\n".replace(",", "."))
+
+
 class Simulation:
-    """One run of the simulator; iterate `events()` once, read `totals` after."""
+    """One run of the simulator; iterate it (or `events()`) once, read `totals` after."""
 
     def __init__(
         self,
@@ -109,6 +117,9 @@ class Simulation:
         self.buckets: dict[int, list] = {}  # delivery hour → [blob, next row index, blob, index, …]
         self.totals = Totals()
         self._short_dates: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.events()
 
     def events(self) -> Iterator[dict]:
         """The event dicts in delivery order."""

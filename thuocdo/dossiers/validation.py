@@ -6,11 +6,15 @@ the registry or other fields of the row are checked after, in `check_row`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from thuocdo.dossiers.ontime import to_micros
+from thuocdo.dossiers.readers import UnreadableRow
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -51,8 +55,9 @@ class EventIn(BaseModel):
     due_at: AwareDatetime | None = None
 
 
-@dataclass(slots=True)
-class ValidEvent:
+class ValidEvent(NamedTuple):
+    """A checked event (a tuple: cheap to build, and to pickle between ingest processes)."""
+
     source: str
     event_id: str
     dossier_code: str
@@ -61,8 +66,8 @@ class ValidEvent:
     province_code: str
     status: int
     channel: int | None
-    occurred_at: datetime
-    due_at: datetime | None
+    occurred_us: int  # microseconds since the Unix epoch (see `ontime.to_micros`)
+    due_us: int | None
 
 
 def _message(error: dict) -> str:
@@ -107,5 +112,43 @@ def check_row(raw: object, *, units: dict[str, str], default_source: str | None,
     return ValidEvent(
         source=source, event_id=row.event_id, dossier_code=row.dossier_code,
         procedure_code=row.procedure_code or "", unit_code=row.unit_code, province_code=province,
-        status=row.status, channel=row.channel, occurred_at=row.occurred_at, due_at=row.due_at,
+        status=row.status, channel=row.channel, occurred_us=to_micros(row.occurred_at),
+        due_us=to_micros(row.due_at) if row.due_at is not None else None,
     ), []
+
+
+@dataclass
+class CheckedChunk:
+    """One chunk of rows after validation: the good events, and each bad row with its reasons."""
+
+    first: int
+    size: int
+    events: list[ValidEvent] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+
+def check_chunk(
+    rows: list, first_index: int, *, units: dict[str, str], permitted: Callable[[str], bool],
+    default_source: str | None, now: datetime,
+) -> CheckedChunk:
+    """Validate a chunk of rows; `first_index` is the position of its first row in the whole input.
+
+    Rows for units the caller may not write (`permitted` says no) are rejected as forbidden.
+    """
+    checked = CheckedChunk(first=first_index, size=len(rows))
+    for index, raw in enumerate(rows, start=first_index):
+        if isinstance(raw, UnreadableRow):
+            checked.rejected.append({"index": index, "event_id": None, "errors": [raw["_error"]]})
+            continue
+        event, errors = check_row(raw, units=units, default_source=default_source, now=now)
+        if event is not None and not permitted(event.unit_code):
+            errors = [f"unit_code: không có quyền gửi sự kiện cho đơn vị {event.unit_code}"]
+            event = None
+        if event is None:
+            event_id = raw.get("event_id") if isinstance(raw, dict) else None
+            checked.rejected.append(
+                {"index": index, "event_id": str(event_id) if event_id is not None else None, "errors": errors}
+            )
+        else:
+            checked.events.append(event)
+    return checked

@@ -90,10 +90,9 @@ def overdue_at(events: list, as_of: datetime) -> bool:
     Who is pending follows the stored end (as the resolved counts do); whether it was overdue is
     re-derived from its events up to `as_of`.
     """
-    from thuocdo.dossiers.ontime import PendingClass, pending_class, state_at
-    from thuocdo.dossiers.pipeline import _status_event
+    from thuocdo.dossiers.ontime import PendingClass, expand_state, pending_class, state_at_compact, to_micros
 
-    state = state_at([_status_event(c) for c in events], as_of)
+    state = expand_state(state_at_compact(events, to_micros(as_of)))
     if state.outcome == Outcome.PENDING:
         return pending_class(state, as_of) == PendingClass.OVERDUE
     # An end event the final state does not count (e.g. a withdrawal before the "processed"):

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
 
 from django.db import transaction
 
 from thuocdo.dossiers.contributions import contributions
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import classify
-from thuocdo.dossiers.pipeline import _procedure, _status_event, apply_to_dossiers
+from thuocdo.dossiers.ontime import classify_compact, to_micros
+from thuocdo.dossiers.pipeline import apply_to_dossiers, compact_event
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.models import FillState, MetricInput, MetricValue
 from thuocdo.metrics.rollup import apply_deltas, expand
@@ -29,7 +28,8 @@ _EVENT_FIELDS = ("id", "province_code", "source", "event_id", "dossier_code", "p
 
 def _valid(row: tuple) -> ValidEvent:
     _id, province, source, event_id, dossier, procedure, unit, status, channel, occurred, due = row
-    return ValidEvent(source, event_id, dossier, procedure, unit, province, status, channel, occurred, due)
+    return ValidEvent(source, event_id, dossier, procedure, unit, province, status, channel, to_micros(occurred),
+                      to_micros(due) if due is not None else None)
 
 
 def _input_deltas() -> list:
@@ -86,21 +86,14 @@ def expected_store() -> tuple[Counter, dict[tuple[str, str], str]]:
     deltas: Counter = Counter()
     outcomes: dict[tuple[str, str, str], str] = {}
     for group in _dossier_groups():
-        compact = [[_iso(r[9]), r[7], _iso(r[10]) if r[10] else None, r[8], f"{r[2]}/{r[3]}", r[5]] for r in group]
-        events = [_status_event(c) for c in compact]
-        state = classify(events)
-        procedure = _procedure(compact, events)
+        state = classify_compact([compact_event(_valid(r)) for r in group])
         province, unit = group[0][1], group[0][6]
         outcomes[(province, unit, group[0][4])] = state.outcome.value
-        for c in contributions(state, unit, procedure):
+        for c in contributions(state, unit):
             deltas[(province, *c)] += 1
     for key, value in _input_deltas():
         deltas[key] += value
     return expand(deltas.items()), outcomes
-
-
-def _iso(value) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def check(limit: int = 50) -> list[str]:

@@ -474,12 +474,12 @@ def test_unreadable_lines_of_a_file_are_rejected_with_their_line(tmp_path):
     assert json.loads(ingest_file(path, "--source", "nguon", "--json")) == {
         "accepted": 2, "duplicates": 0, "rejected": [
             {"index": 1, "event_id": None,
-             "errors": ["event: dòng 3 không phải JSON hợp lệ (Expecting property name enclosed in double quotes)"]},
+             "errors": ["event: dòng 3 không phải JSON hợp lệ (cột 2: unexpected character, expected a string key)"]},
             {"index": 2, "event_id": good[1]["event_id"], "errors": ["status: phải là số nguyên"]},
         ]}
     assert ingest_file(path, "--source", "nguon") == (
         "Đã nhận: 0\nTrùng (bỏ qua): 2\nBị từ chối: 2\n"
-        "  dòng 2: event: dòng 3 không phải JSON hợp lệ (Expecting property name enclosed in double quotes)\n"
+        "  dòng 2: event: dòng 3 không phải JSON hợp lệ (cột 2: unexpected character, expected a string key)\n"
         "  dòng 3: status: phải là số nguyên\n"
     )
     assert DossierEvent.objects.count() == 2

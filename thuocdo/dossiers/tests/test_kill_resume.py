@@ -109,7 +109,7 @@ def test_a_killed_file_ingest_run_again_ends_like_one_clean_run(template_db, tmp
     rejected = [(r["index"], r["errors"]) for r in clean["rejected"]]
     assert rejected == [
         (101, ["status: phải là số nguyên"]),
-        (2001, ["event: dòng 2002 không phải JSON hợp lệ (Expecting property name enclosed in double quotes)"]),
+        (2001, ["event: dòng 2002 không phải JSON hợp lệ (cột 2: unexpected character, expected a string key)"]),
     ]
     assert (clean["accepted"], clean["duplicates"]) == (unique, 3)
     assert (resumed["accepted"], resumed["duplicates"]) == (unique - committed, committed + 3)

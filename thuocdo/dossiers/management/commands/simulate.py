@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from thuocdo.dossiers.simulation import DayReport, Simulation
+from thuocdo.dossiers.simulation import Simulation, report_day
 from thuocdo.units.models import Unit
 
 FIELD_NAMES = (
@@ -87,18 +87,9 @@ class Command(BaseCommand):
                 now = datetime.fromisoformat(options["now"])
             except ValueError as exc:
                 raise CommandError(f"--now không hợp lệ: {options['now']}") from exc
-        tty = sys.stderr.isatty()
-
-        def report(day: DayReport) -> None:
-            if tty:
-                label = f"{day.day.isoformat()} (xử lý tiếp)" if day.draining else day.day.isoformat()
-                sys.stderr.write(f"Ngày {label}: {_number(day.dossiers)} hồ sơ, {_number(day.events)} sự kiện\n")
-
+        args = (_date(options["start"]), options["days"], options["scale"], options["seed"], units)
         try:
-            simulation = Simulation(
-                _date(options["start"]), options["days"], options["scale"], options["seed"], units,
-                now=now, on_day=report,
-            )  # fmt: skip
+            simulation = Simulation(*args, now=now, on_day=report_day)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         began = time.monotonic()
@@ -112,9 +103,13 @@ class Command(BaseCommand):
                 raise CommandError(f"Không ghi được tệp {out}: {exc.strerror}") from exc
         else:
             from thuocdo.accounts.permissions import Actor
-            from thuocdo.dossiers.actions import ingest_dossier_events
+            from thuocdo.dossiers.actions import ingest_dossier_events_from
 
-            result = ingest_dossier_events(Actor.system(), simulation.events(), default_source=None, progress=None)
+            # Generated in a second process while this one stores (`dossiers/feeder.py`).
+            result, totals = ingest_dossier_events_from(
+                Actor.system(), partial(Simulation, *args, now=now, on_day=report_day)
+            )
+            simulation.totals = totals
         self._summary(simulation, options, out, result, time.monotonic() - began)
 
     def _summary(self, simulation: Simulation, options: dict, out: Path | None, result, seconds: float) -> None:

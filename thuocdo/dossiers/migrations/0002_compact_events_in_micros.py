@@ -1,0 +1,43 @@
+"""Dossier rows keep their events in the engine's compact form, with times in microseconds.
+
+Before: [occurred ISO, status, due ISO | None, channel | None, "source/event_id", procedure]
+After:  [occurred µs, status, "source/event_id", due µs | -1, channel | 0, procedure]
+(see `thuocdo.dossiers.ontime.Compact`). Parsing ISO text for every stored event on every
+re-classification dominated the ingest path.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import migrations
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _micros(text):
+    return (datetime.fromisoformat(text) - _EPOCH) // _US
+
+
+def _convert(event):
+    if not isinstance(event[0], str):
+        return event
+    occurred, status, due, channel, event_id, procedure = event
+    return [_micros(occurred), status, event_id, _micros(due) if due else -1, channel or 0, procedure]
+
+
+def forwards(apps, schema_editor):
+    Dossier = apps.get_model("dossiers", "Dossier")
+    batch = []
+    for dossier in Dossier.objects.only("id", "events").iterator(chunk_size=5000):
+        dossier.events = [_convert(e) for e in dossier.events]
+        batch.append(dossier)
+        if len(batch) == 5000:
+            Dossier.objects.bulk_update(batch, ["events"])
+            batch = []
+    Dossier.objects.bulk_update(batch, ["events"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("dossiers", "0001_events_and_dossiers")]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
