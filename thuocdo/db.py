@@ -5,7 +5,7 @@ dominate, so these helpers speak SQL directly inside the caller's transaction.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
@@ -103,6 +103,17 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
         cursor.executemany(sql, rows)
 
 
+def _pg_array_type(value: object) -> str:
+    """The PostgreSQL array type for a key column, from one of its values."""
+    if isinstance(value, bool | int):
+        return "bigint[]"
+    if isinstance(value, datetime):
+        return "timestamptz[]"
+    if isinstance(value, date):
+        return "date[]"
+    return "text[]"
+
+
 def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple], select: Sequence[str]) -> list:
     """Rows of `table` whose key columns match one of `keys`, in one statement per many thousand keys.
 
@@ -117,11 +128,11 @@ def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple
     names = ", ".join(f"k{i}" for i in range(width))
     on = " AND ".join(f"t.{c} = k.k{i}" for i, c in enumerate(key_columns))
     if is_postgres():
-        arrays = ", ".join(["%s::text[]"] * width)
+        arrays = ", ".join(f"%s::{_pg_array_type(keys[0][i])}" for i in range(width))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM unnest({arrays}) AS k({names}) JOIN {table} t ON {on}",
-                [[str(key[i]) for key in keys] for i in range(width)],
+                [[key[i] for key in keys] for i in range(width)],
             )
             return cursor.fetchall()
     cursor = _sqlite_cursor()

@@ -53,8 +53,10 @@ def _feed(source: RowSource, sink, units: dict[str, str], permitted: frozenset[s
     except (BrokenPipeError, ConnectionResetError):
         return  # the writer is gone: nothing left to do
     except Exception as exc:  # noqa: BLE001 - every failure is reported to the writer, which raises it
+        # Our own refusals (ValueError) are already worded for the user; others name their type.
+        message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         try:
-            sink.send(("error", f"{type(exc).__name__}: {exc}"))
+            sink.send(("error", message))
         except OSError:
             return
     finally:

@@ -60,6 +60,20 @@ def count(db: Path, table: str) -> int:
         return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def feeders_of(db: Path) -> list[int]:
+    """Live processes started for an ingest into `db` (spawned children inherit its DATABASE_URL)."""
+    wanted = f"DATABASE_URL=sqlite:///{db}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            alive = proc.name.isdigit() and (proc / "stat").read_text().split(") ")[1][0] != "Z"
+            if alive and wanted in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def store(db: Path) -> tuple[list, list]:
     """Every non-zero metric row and every dossier's derived state."""
     with sqlite3.connect(db) as connection:
@@ -96,6 +110,11 @@ def test_a_killed_file_ingest_run_again_ends_like_one_clean_run(template_db, tmp
         time.sleep(0.002)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL
+    # The process reading the file for it (dossiers/feeder.py) notices and exits too.
+    deadline = time.monotonic() + 30
+    while feeders_of(killed_db):
+        assert time.monotonic() < deadline, f"feeder still running: {feeders_of(killed_db)}"
+        time.sleep(0.05)
 
     committed = count(killed_db, EVENTS)
     assert 0 < committed < unique

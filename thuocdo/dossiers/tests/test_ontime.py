@@ -2,11 +2,14 @@
 
 import itertools
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thuocdo.dossiers.ontime import (
+    NO_DUE,
     OUTCOME_LABELS,
     STATUS_LABELS,
     Channel,
@@ -16,10 +19,15 @@ from thuocdo.dossiers.ontime import (
     Status,
     StatusEvent,
     classify,
+    classify_compact,
+    compact,
     effective_due_at,
+    from_micros,
     local_date,
+    local_day_number,
     pending_class,
     state_at,
+    to_micros,
 )
 
 ACCEPTED_AT = "2026-08-10T08:00:00+07:00"
@@ -629,3 +637,52 @@ def test_late_second_acceptance_ends_a_pause():
     assert state.due_at == at(DUE)
     assert state.extended_due_at == at(DUE) + timedelta(hours=36)
     assert state.paused_since is None
+
+
+# --- the compact form the ingest path runs on ----------------------------------------------------
+
+# Events carry fixed UTC offsets (ISO-8601 text), as here.
+INSTANTS = st.datetimes(min_value=datetime(2025, 6, 1), max_value=datetime(2035, 12, 31),
+                        timezones=st.sampled_from([timezone(timedelta(hours=h, minutes=m))
+                                                   for h, m in ((0, 0), (7, 0), (-5, 0), (5, 30), (14, 0))]))
+
+
+@given(INSTANTS)
+def test_microsecond_times_round_trip_exactly_and_keep_the_local_day(moment):
+    us = to_micros(moment)
+    assert from_micros(us) == moment
+    assert from_micros(us).utcoffset() == timedelta(0)
+    assert date(1970, 1, 1) + timedelta(days=local_day_number(us)) == local_date(moment)
+
+
+def test_local_day_number_turns_at_local_midnight():
+    before = to_micros(at("2026-08-14T23:59:59.999999+07:00"))
+    assert local_day_number(before) + 1 == local_day_number(before + 1)
+    assert date(1970, 1, 1) + timedelta(days=local_day_number(before + 1)) == date(2026, 8, 15)
+
+
+def test_compact_form_of_an_event():
+    event = accepted(channel=2, eid="nguon/1")
+    assert compact(event, "1.001234") == (
+        to_micros(at(ACCEPTED_AT)), 2, "nguon/1", to_micros(at(DUE)), 2, "1.001234"
+    )
+    assert compact(ev(Status.PROCESSED, "2026-08-12T10:00:00+07:00", eid="nguon/2")) == (
+        to_micros(at("2026-08-12T10:00:00+07:00")), 9, "nguon/2", NO_DUE, 0, ""
+    )
+
+
+def test_stored_lists_classify_like_tuples_and_name_the_acceptance_procedure():
+    events = [
+        compact(ev(Status.REGISTERED, "2026-08-10T07:00:00+07:00", eid="a"), "1.000001"),
+        compact(accepted(eid="b"), "1.000002"),
+        compact(ev(Status.PROCESSED, "2026-08-13T10:00:00+07:00", eid="c"), "1.000003"),
+    ]
+    as_stored = [list(e) for e in reversed(events)]
+    state = classify_compact(as_stored)
+    assert state == classify_compact(events)
+    assert state.procedure_code == "1.000002"
+    assert state.outcome == Outcome.EARLY
+    assert state.ended_at == to_micros(at("2026-08-13T10:00:00+07:00"))
+    # Without a code on the acceptance, the earliest event that has one names the procedure.
+    events[1] = compact(accepted(eid="b"))
+    assert classify_compact(events).procedure_code == "1.000001"
