@@ -55,6 +55,32 @@ def upsert_replace(table: str, key_columns: Sequence[str], columns: Sequence[str
     _executemany(sql, rows)
 
 
+def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Set `columns` of the rows with the given ids; each row is the new values followed by the id.
+
+    Only the named columns are written, so indexes on the others are left alone.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    if is_postgres():
+        stage = f"stage_update_{table}"
+        cols = ", ".join(columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols}, id FROM {table} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {stage} ({cols}, id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = s.{c}" for c in columns)
+            cursor.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.id = s.id")
+            cursor.execute(f"DELETE FROM {stage}")
+        return
+    sets = ", ".join(f"{c} = %s" for c in columns)
+    _executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+
+
 def insert_ignore(table: str, columns: Sequence[str], key_columns: Sequence[str], rows: list[tuple]) -> None:
     """Insert rows, skipping those whose key already exists."""
     if not rows:

@@ -21,6 +21,7 @@ from thuocdo.db import (
     is_postgres,
     micros_adapter,
     select_existing,
+    update_by_id,
     upsert_replace,
 )
 from thuocdo.dossiers.contributions import contributions_of, day_of, state_days
@@ -46,8 +47,11 @@ DOSSIER_COLUMNS = (
     "ended_day", "events",
 )
 DOSSIER_KEY = ("province_code", "unit_code", "dossier_code")
-# What a stored dossier row gives back: its events and what it currently counts for.
-_STORED = ("events", "procedure_code", "channel", "accepted_day", "ended_day", "outcome", "end_status")
+# A dossier's derived state: every column but its key and its events.
+_STATE_COLUMNS = DOSSIER_COLUMNS[3:-1]
+_ACCEPTED_DAY, _ENDED_DAY = _STATE_COLUMNS.index("accepted_day"), _STATE_COLUMNS.index("ended_day")
+# What a stored dossier row gives back: its id, its events and its state.
+_STORED = ("id", "events", *_STATE_COLUMNS)
 
 
 @dataclass
@@ -120,16 +124,18 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
         for row in select_existing(DOSSIER_TABLE, DOSSIER_KEY, list(by_dossier), (*DOSSIER_KEY, *_STORED))
     }
     deltas: Counter = Counter()
-    rows = []
+    inserts, updates, event_updates = [], [], []
     adapt = micros_adapter()
     loads, dumps = orjson.loads, orjson.dumps
     for key, added in by_dossier.items():
         province, unit_code, dossier_code = key
         previous = stored.get(key)
         if previous is not None:
-            events_json, procedure, channel, accepted_day, ended_day, outcome, end_status = previous
-            for c in contributions_of(unit_code, procedure, channel, day_of(accepted_day), day_of(ended_day),
-                                      outcome, end_status):
+            row_id, events_json, *old_state = previous
+            old_state[_ACCEPTED_DAY] = day_of(old_state[_ACCEPTED_DAY])
+            old_state[_ENDED_DAY] = day_of(old_state[_ENDED_DAY])
+            procedure, channel, *_, end_status, outcome, accepted_day, ended_day = old_state
+            for c in contributions_of(unit_code, procedure, channel, accepted_day, ended_day, outcome, end_status):
                 deltas[(province, *c)] -= 1
             added = (loads(events_json) if isinstance(events_json, str) else events_json) + added
         state = classify_compact(added)
@@ -137,13 +143,23 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
         for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
                                   state.outcome, state.end_status):
             deltas[(province, *c)] += 1
-        rows.append((
-            province, dossier_code, unit_code, state.procedure_code, state.channel, adapt(state.accepted_at),
-            adapt(state.due_at), adapt(state.extended_due_at), adapt(state.paused_since), state.supplements,
-            adapt(state.ended_at), state.end_status, state.outcome.value, accepted_day, ended_day,
-            dumps(added).decode(),
-        ))
-    upsert_replace(DOSSIER_TABLE, DOSSIER_KEY, DOSSIER_COLUMNS, rows)
+        new_state = (
+            state.procedure_code, state.channel, adapt(state.accepted_at), adapt(state.due_at),
+            adapt(state.extended_due_at), adapt(state.paused_since), state.supplements, adapt(state.ended_at),
+            state.end_status, state.outcome.value, accepted_day, ended_day,
+        )
+        events = dumps(added).decode()
+        if previous is None:
+            inserts.append((province, dossier_code, unit_code, *new_state, events))
+        elif list(new_state) == old_state:
+            # Most events (processing, a result returned after "processed") leave the class as it
+            # was: rewrite the event list only, so none of the table's indexes is touched.
+            event_updates.append((events, row_id))
+        else:
+            updates.append((*new_state, events, row_id))
+    upsert_replace(DOSSIER_TABLE, DOSSIER_KEY, DOSSIER_COLUMNS, inserts)
+    update_by_id(DOSSIER_TABLE, _STATE_COLUMNS + ("events",), updates)
+    update_by_id(DOSSIER_TABLE, ("events",), event_updates)
     return apply_deltas((k, v) for k, v in deltas.items() if v)
 
 
