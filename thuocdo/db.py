@@ -4,6 +4,7 @@ The ingest path writes thousands of rows per batch; the ORM's per-object work wo
 dominate, so these helpers speak SQL directly inside the caller's transaction.
 """
 
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -64,8 +65,8 @@ def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> N
     if not rows:
         return
     if is_postgres():
-        stage = f"stage_update_{table}"
         cols = ", ".join(columns)
+        stage = f"stage_update_{table}_{zlib.crc32(cols.encode()):08x}"  # one per column set
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols}, id FROM {table} WITH NO DATA"
