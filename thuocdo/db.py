@@ -5,7 +5,7 @@ dominate, so these helpers speak SQL directly inside the caller's transaction.
 """
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
@@ -130,6 +130,28 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
         cursor.executemany(sql, rows)
 
 
+def statement_sizes(n: int, width: int) -> list[int]:
+    """How many rows each multi-row statement takes: as many full ones as fit, then powers of two.
+
+    SQLite allows 32,766 parameters per statement. Python's sqlite3 caches up to 128 prepared
+    statements per connection by their text, and one with 10,000 rows holds ~4 MB: if every batch
+    ended with a part of a new length, the cache would keep hundreds of MB. With these sizes a
+    helper has at most ~15 distinct statements.
+    """
+    largest = 1 << ((30_000 // width).bit_length() - 1)
+    sizes = [largest] * (n // largest)
+    rest = n % largest
+    sizes += [1 << bit for bit in reversed(range(rest.bit_length())) if rest & (1 << bit)]
+    return sizes
+
+
+def _parts(rows: Sequence, width: int) -> Iterator[Sequence]:
+    start = 0
+    for size in statement_sizes(len(rows), width):
+        yield rows[start : start + size]
+        start += size
+
+
 def _pg_array_type(value: object) -> str:
     """The PostgreSQL array type for a key column, from one of its values."""
     if isinstance(value, bool | int):
@@ -163,10 +185,8 @@ def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple
             )
             return cursor.fetchall()
     cursor = _sqlite_cursor()
-    per_statement = 30_000 // width
     row_ph = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(keys), per_statement):
-        part = keys[start : start + per_statement]
+    for part in _parts(keys, width):
         cursor.execute(
             f"WITH k({names}) AS (VALUES {', '.join([row_ph] * len(part))}) "
             f"SELECT {columns} FROM k JOIN {table} t ON {on}",
@@ -187,12 +207,9 @@ def insert_returning_new(
         found = _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING",
                            f"RETURNING {', '.join(key_columns)}")
         return [tuple(r) for r in found]
-    # SQLite allows 32,766 parameters per statement.
-    per_statement = max(1, 30_000 // len(columns))
     row_ph = "(" + ", ".join("?" * len(columns)) + ")"
     cursor = _sqlite_cursor()
-    for start in range(0, len(rows), per_statement):
-        part = rows[start : start + per_statement]
+    for part in _parts(rows, len(columns)):
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
             f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from thuocdo.db import select_existing, update_by_id, upsert_add, upsert_replace
+from thuocdo.db import select_existing, statement_sizes, update_by_id, upsert_add, upsert_replace
 from thuocdo.dossiers.models import Dossier
 from thuocdo.metrics.models import MetricInput, MetricValue
 
@@ -60,3 +60,13 @@ def test_upsert_add_adds_to_existing_counters_and_inserts_missing_ones():
     upsert_add(table, key, "value", [("25", "08494", "dossier.received", "", "d", date(2026, 8, 3), 3),
                                      ("25", "08494", "dossier.received", "", "d", date(2026, 8, 4), 1)])
     assert sorted(MetricValue.objects.values_list("start", "value")) == [(date(2026, 8, 3), 5), (date(2026, 8, 4), 1)]
+
+
+def test_multi_row_statements_come_in_few_sizes_so_the_statement_cache_stays_small():
+    assert statement_sizes(0, 3) == []
+    assert statement_sizes(5, 3) == [4, 1]
+    assert statement_sizes(8192 * 2 + 1234, 3) == [8192, 8192, 1024, 128, 64, 16, 2]
+    assert statement_sizes(3000, 11) == [2048, 512, 256, 128, 32, 16, 8]
+    sizes = {size for n in range(1, 30_000, 7) for size in statement_sizes(n, 3)}
+    assert sizes == {1 << bit for bit in range(14)}  # 14 shapes whatever the batch lengths
+    assert all(sum(statement_sizes(n, 11)) == n for n in range(0, 10_000, 13))
