@@ -1,8 +1,8 @@
 """Run one timed ingest inside a fresh Django process: `python -m benchmarks._worker MODE ARGS`.
 
     file FILE          ingest FILE as `thuocdo ingest dossier-events` does; prints {"events", "seconds"}
-    capture FILE OUT   the same (same figures), also recording every bulk SQL call of the pipeline, per
-                       transaction, into OUT
+    capture FILE OUT   the same, recording every bulk SQL call of the pipeline, per transaction, into
+                       OUT (its timing is not used: keeping every call's rows costs memory)
     replay OUT         run the recorded calls alone, with no validation or classification in between;
                        prints {"seconds"}: the floor the database sets for this design
 
@@ -46,8 +46,10 @@ def capture(path, out):
     def recording(name, real):
         def recorder(*args):
             args = tuple(list(a) if isinstance(a, GeneratorType) else a for a in args)
-            batches[-1].append((name, args))
-            return real(*args)
+            result = real(*args)
+            # What the replay must reproduce: rows inserted, rows updated (ids must match).
+            batches[-1].append((name, args, len(result) if name == "insert_returning_new" else result))
+            return result
 
         return recorder
 
@@ -78,8 +80,12 @@ def replay(out) -> float:
     started = time.perf_counter()
     for calls in batches:
         with transaction.atomic():
-            for name, args in calls:
-                getattr(db, name)(*args)
+            for name, args, expected in calls:
+                result = getattr(db, name)(*args)
+                if name == "insert_returning_new":
+                    result = len(result)
+                if name in ("insert_returning_new", "update_by_id") and result != expected:
+                    raise SystemExit(f"replay differs from the run: {name} gave {result}, the run {expected}")
     return time.perf_counter() - started
 
 

@@ -119,11 +119,12 @@ def worker(env: dict, *args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def file_ingest(database_url: str, floor_url: str, path: Path, workdir: Path) -> tuple[dict, dict]:
-    """Ingest the file (recording its SQL), then replay that SQL alone into a second fresh database."""
-    calls = workdir / f"calls-{database_url.split(':')[0]}.pickle"
-    ingested = worker(prepare(database_url), "capture", str(path), str(calls))
-    floor = worker(prepare(floor_url), "replay", str(calls))
+def file_ingest(urls: list[str], path: Path, workdir: Path) -> tuple[dict, dict]:
+    """Ingest the file (timed); again, recording its SQL; then replay that SQL alone. Three fresh databases."""
+    calls = workdir / f"calls-{urls[0].split(':')[0]}.pickle"
+    ingested = worker(prepare(urls[0]), "file", str(path))
+    worker(prepare(urls[1]), "capture", str(path), str(calls))
+    floor = worker(prepare(urls[2]), "replay", str(calls))
     calls.unlink()
     return ingested, floor
 
@@ -189,22 +190,24 @@ def main() -> None:
              str(args.scale), "--seed", str(args.seed), "--out", str(path)], django_env(f"sqlite:///{workdir}/sim.sqlite3"))
     rows = load_rows(path)
     n = len(rows)
-    print(f"{datetime.now():%Y-%m-%d %H:%M} · {n:,} events · scale {args.scale} · {args.days} days · seed {args.seed}")
+    origin = str(args.file) if args.file else f"scale {args.scale} · {args.days} days · seed {args.seed}"
+    print(f"{datetime.now():%Y-%m-%d %H:%M} · {n:,} events · {origin}")
     results: dict[str, float] = {}
     if "raw-sqlite" not in skip:
         results["raw SQLite (executemany + counter upsert)"] = n / raw_sqlite(rows, workdir)
     if "raw-pg" not in skip:
         results["raw PostgreSQL (COPY + counter upsert)"] = n / raw_postgres(rows)
     if "file-sqlite" not in skip:
-        r, floor = file_ingest(f"sqlite:///{workdir}/file.sqlite3", f"sqlite:///{workdir}/floor.sqlite3", path,
-                               workdir)
+        r, floor = file_ingest([f"sqlite:///{workdir}/{name}.sqlite3" for name in ("file", "capture", "floor")],
+                               path, workdir)
         results["file ingest, SQLite"] = r["events"] / r["seconds"]
         results["  its SQL alone, replayed (SQLite)"] = r["events"] / floor["seconds"]
     if "file-pg" not in skip:
-        r, floor = file_ingest(fresh_pg("thuocdo_bench_file"), fresh_pg("thuocdo_bench_floor"), path, workdir)
+        names = ("thuocdo_bench_file", "thuocdo_bench_capture", "thuocdo_bench_floor")
+        r, floor = file_ingest([fresh_pg(name) for name in names], path, workdir)
         results["file ingest, PostgreSQL"] = r["events"] / r["seconds"]
         results["  its SQL alone, replayed (PostgreSQL)"] = r["events"] / floor["seconds"]
-        for name in ("thuocdo_bench_file", "thuocdo_bench_floor"):
+        for name in names:
             subprocess.run(["psql", PG_URL, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
     if "api" not in skip:
         results["API batches of 1,000 over HTTP, SQLite"] = n / api_ingest(f"sqlite:///{workdir}/api.sqlite3", path)

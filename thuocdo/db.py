@@ -56,14 +56,15 @@ def upsert_replace(table: str, key_columns: Sequence[str], columns: Sequence[str
     _executemany(sql, rows)
 
 
-def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Set `columns` of the rows with the given ids; each row is the new values followed by the id.
 
-    Only the named columns are written, so indexes on the others are left alone.
+    Only the named columns are written, so indexes on the others are left alone. Returns the
+    number of rows updated.
     """
     rows = list(rows)
     if not rows:
-        return
+        return 0
     if is_postgres():
         cols = ", ".join(columns)
         stage = f"stage_update_{table}_{zlib.crc32(cols.encode()):08x}"  # one per column set
@@ -76,21 +77,11 @@ def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> N
                     copy.write_row(row)
             sets = ", ".join(f"{c} = s.{c}" for c in columns)
             cursor.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.id = s.id")
+            updated = cursor.rowcount
             cursor.execute(f"DELETE FROM {stage}")
-        return
+        return updated
     sets = ", ".join(f"{c} = %s" for c in columns)
-    _executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
-
-
-def insert_ignore(table: str, columns: Sequence[str], key_columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows, skipping those whose key already exists."""
-    if not rows:
-        return
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) "
-        f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING"
-    )
-    _executemany(sql, rows)
+    return _executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
 
 
 def _pg_staged(table: str, columns: Sequence[str], rows: list[tuple], conflict_sql: str, returning: str = "") -> list:
@@ -116,18 +107,24 @@ def _sqlite_cursor():
     """A raw sqlite3 cursor on Django's connection (same transaction), with "?" placeholders.
 
     Django's cursor wrapper rewrites "%s" with a regular expression on every statement, which
-    costs more than the statement itself for the 30,000-parameter statements used here.
+    costs more than the statement itself for the 30,000-parameter statements used here. Callers
+    wrap their calls in `connection.wrap_database_errors`, so errors are still Django's; these
+    statements do not show in `connection.queries`.
     """
     connection.ensure_connection()
     return connection.connection.cursor()
 
 
-def _executemany(sql: str, rows: list[tuple]) -> None:
+def _executemany(sql: str, rows: list[tuple]) -> int:
+    """Run `sql` once per row; returns the number of rows it changed."""
     if connection.vendor == "sqlite":
-        _sqlite_cursor().executemany(sql.replace("%s", "?"), rows)
-        return
+        with connection.wrap_database_errors:
+            cursor = _sqlite_cursor()
+            cursor.executemany(sql.replace("%s", "?"), rows)
+            return cursor.rowcount
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+        return cursor.rowcount
 
 
 def statement_sizes(n: int, width: int) -> list[int]:
@@ -187,12 +184,13 @@ def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple
     cursor = _sqlite_cursor()
     row_ph = "(" + ", ".join("?" * width) + ")"
     for part in _parts(keys, width):
-        cursor.execute(
-            f"WITH k({names}) AS (VALUES {', '.join([row_ph] * len(part))}) "
-            f"SELECT {columns} FROM k JOIN {table} t ON {on}",
-            [v for key in part for v in key],
-        )
-        found.extend(cursor.fetchall())
+        with connection.wrap_database_errors:
+            cursor.execute(
+                f"WITH k({names}) AS (VALUES {', '.join([row_ph] * len(part))}) "
+                f"SELECT {columns} FROM k JOIN {table} t ON {on}",
+                [v for key in part for v in key],
+            )
+            found.extend(cursor.fetchall())
     return found
 
 
@@ -210,12 +208,13 @@ def insert_returning_new(
     row_ph = "(" + ", ".join("?" * len(columns)) + ")"
     cursor = _sqlite_cursor()
     for part in _parts(rows, len(columns)):
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
-            f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
-            [v for row in part for v in row],
-        )
-        inserted.extend(cursor.fetchall())
+        with connection.wrap_database_errors:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
+                f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
+                [v for row in part for v in row],
+            )
+            inserted.extend(cursor.fetchall())
     return inserted
 
 
@@ -239,6 +238,17 @@ def datetime_adapter() -> Callable[[datetime | None], object]:
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros_from_db(value: datetime | str | None) -> int | None:
+    """A datetime column's value as read back (aware, or naive UTC from SQLite) → microseconds."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    epoch = _EPOCH_UTC if value.tzinfo is not None else _EPOCH_NAIVE
+    return (value - epoch) // _MICROSECOND
 
 
 def micros_adapter() -> Callable[[int | None], object]:

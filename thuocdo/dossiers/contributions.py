@@ -1,4 +1,4 @@
-"""What one dossier adds to the metric store, and the difference when it is re-classified."""
+"""What one dossier adds to the metric store: received on its acceptance day, resolved on its end day."""
 
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ checks chunk N+1 and waits for the writer to take it, so at most about two chunk
 memory. Nothing here touches the database; the feeder does not even set Django up.
 
 The feeder is started with "spawn" (a clean interpreter: no inherited connections or threads).
-If the writer dies (even by SIGKILL), the feeder's next send fails and it exits; if the feeder
-dies, the writer raises `FeederError` after committing every chunk it had received.
+If the writer dies (even by SIGKILL), the feeder's next send fails and it exits; if the writer
+stops on an error, it terminates the feeder; if the feeder dies, the writer raises `FeederError`
+after committing every chunk it had received. The feeder checks "not in the future" against its
+own clock (a time frozen in the writer's process does not reach it).
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ def _feed(source: RowSource, sink, units: dict[str, str], permitted: frozenset[s
             index += len(chunk)
             sink.send(("chunk", checked))
         sink.send(("done", getattr(produced, "totals", None)))
-    except (BrokenPipeError, ConnectionResetError):
-        return  # the writer is gone: nothing left to do
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return  # the writer is gone, or Ctrl-C reached both: the writer reports
     except Exception as exc:  # noqa: BLE001 - every failure is reported to the writer, which raises it
         # Our own refusals (ValueError) are already worded for the user; others name their type.
         message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
@@ -76,9 +78,10 @@ class CheckedFeed:
         receiver, sink = context.Pipe(duplex=False)
         process = context.Process(target=_feed, args=(self.args[0], sink, *self.args[1:]), daemon=True,
                                   name="thuocdo-feeder")
-        process.start()
-        sink.close()
+        finished = False
         try:
+            process.start()
+            sink.close()
             while True:
                 try:
                     kind, payload = receiver.recv()
@@ -89,12 +92,16 @@ class CheckedFeed:
                     yield payload
                 elif kind == "done":
                     self.result = payload
+                    finished = True
                     return
                 else:
                     raise FeederError(payload)
         finally:
             receiver.close()
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+            sink.close()
+            if process.pid is not None:
+                if finished:
+                    process.join(timeout=10)
+                if process.is_alive():  # the writer stopped early (an error): no need to wait
+                    process.terminate()
+                    process.join()

@@ -18,7 +18,8 @@ arrival order. Decisions the rules leave open, taken here once:
 - Supplements: status-5 events after the acceptance and before the end. A pause runs from a 5 to
   the next event of another status (the end event included); back-to-back 5s make one pause but
   count as two requests. Events after the end are ignored.
-- Procedure code: the earliest acceptance's that has one, else the earliest event's that has one.
+- Procedure code: the earliest acceptance's that has one, else that of the earliest event (by time,
+  then event id, whatever its status) that has one.
 - Paused pending dossier: the clock is stopped, so its class is frozen at the moment the pause
   began — within deadline unless the pause started after the (extended) due time. The running
   pause is not in ``extended_due_at`` (it depends on now); see ``effective_due_at``.
@@ -153,7 +154,8 @@ def local_date(dt: datetime) -> date:
 #   (time, status, event id, due time or NO_DUE, channel or 0, procedure code or "")
 # with times as integer microseconds since 1970-01-01 UTC (exact, unlike float seconds).
 # Their natural tuple order is the total order: time, then status, then event id; for two
-# versions of one event id, then due time and channel. Lists (as stored in JSON) sort the same.
+# versions of one event id, then due time, channel and procedure code. Lists (as stored in JSON)
+# sort the same.
 Compact = tuple[int, int, str, int, int, str]
 NO_DUE = -1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -212,13 +214,17 @@ def _ordered(events: Iterable[Sequence]) -> list[Sequence]:
     return kept
 
 
+def _procedure(ordered: list[Sequence]) -> str:
+    """The earliest acceptance's procedure code, else the earliest (by time, then id) event's."""
+    with_code = [(e[1] != Status.ACCEPTED, e[0], e[2], e[5]) for e in ordered if e[5]]
+    return min(with_code)[3] if with_code else ""
+
+
 def classify_compact(events: Iterable[Sequence]) -> CompactState:
     """Classify one dossier from the set of its compact events (any order, replays allowed)."""
     ordered = _ordered(events)
     start = next((i for i, e in enumerate(ordered) if e[1] == Status.ACCEPTED), None)
-    procedure = next((e[5] for e in ordered if e[1] == Status.ACCEPTED and e[5]), "") or next(
-        (e[5] for e in ordered if e[5]), ""
-    )
+    procedure = _procedure(ordered)
     if start is None:
         channel = next((e[4] for e in ordered if e[4]), Channel.IN_PERSON)
         return CompactState(None, channel, None, None, 0, None, None, Outcome.NOT_ACCEPTED, None, procedure)

@@ -1,14 +1,15 @@
 """Applying a batch of valid events: raw facts, dossier states and metric deltas, in one transaction.
 
-Per batch (not per event): one query finds replays, one bulk insert stores the new events,
-one query loads the dossiers they touch, each dossier is re-classified from its whole event
-set, and the metric store moves by the difference between old and new classifications.
+Per batch (not per event): one INSERT … ON CONFLICT DO NOTHING RETURNING stores the new events
+and tells replays apart, one query loads the dossiers they touch, each dossier is re-classified
+from its whole event set, its row is written (inserted; only its event list when its class did not
+change; else updated by id), and the metric store moves by the difference between old and new
+classifications.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,18 +21,14 @@ from thuocdo.db import (
     insert_returning_new,
     is_postgres,
     micros_adapter,
+    micros_from_db,
     select_existing,
     update_by_id,
     upsert_replace,
 )
 from thuocdo.dossiers.contributions import contributions_of, day_of, state_days
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import (
-    NO_DUE,
-    StatusEvent,
-    classify_compact,
-    from_micros,
-)
+from thuocdo.dossiers.ontime import NO_DUE, classify_compact
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.rollup import apply_deltas
 
@@ -50,8 +47,20 @@ DOSSIER_KEY = ("province_code", "unit_code", "dossier_code")
 # A dossier's derived state: every column but its key and its events.
 _STATE_COLUMNS = DOSSIER_COLUMNS[3:-1]
 _ACCEPTED_DAY, _ENDED_DAY = _STATE_COLUMNS.index("accepted_day"), _STATE_COLUMNS.index("ended_day")
+_TIME_COLUMNS = [
+    i for i, c in enumerate(_STATE_COLUMNS) if Dossier._meta.get_field(c).get_internal_type() == "DateTimeField"
+]
 # What a stored dossier row gives back: its id, its events and its state.
 _STORED = ("id", "events", *_STATE_COLUMNS)
+
+
+def _comparable(stored: list) -> list:
+    """A stored state in the engine's terms (times in µs, days as dates), to compare with a new one."""
+    for i in _TIME_COLUMNS:
+        stored[i] = micros_from_db(stored[i])
+    stored[_ACCEPTED_DAY] = day_of(stored[_ACCEPTED_DAY])
+    stored[_ENDED_DAY] = day_of(stored[_ENDED_DAY])
+    return stored
 
 
 @dataclass
@@ -70,14 +79,6 @@ def compact_event(e: ValidEvent) -> list:
         e.occurred_us, e.status, f"{e.source}/{e.event_id}", e.due_us if e.due_us is not None else NO_DUE,
         e.channel or 0, e.procedure_code,
     ]
-
-
-def status_event(c: Sequence) -> StatusEvent:
-    """The readable form of a stored compact event."""
-    return StatusEvent(
-        status=c[1], occurred_at=from_micros(c[0]), due_at=from_micros(c[3]) if c[3] != NO_DUE else None,
-        channel=c[4] or None, event_id=c[2],
-    )
 
 
 def _lock_provinces(provinces: set[str]) -> None:
@@ -132,8 +133,7 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
         previous = stored.get(key)
         if previous is not None:
             row_id, events_json, *old_state = previous
-            old_state[_ACCEPTED_DAY] = day_of(old_state[_ACCEPTED_DAY])
-            old_state[_ENDED_DAY] = day_of(old_state[_ENDED_DAY])
+            old_state = _comparable(old_state)
             procedure, channel, *_, end_status, outcome, accepted_day, ended_day = old_state
             for c in contributions_of(unit_code, procedure, channel, accepted_day, ended_day, outcome, end_status):
                 deltas[(province, *c)] -= 1
@@ -143,18 +143,21 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
         for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
                                   state.outcome, state.end_status):
             deltas[(province, *c)] += 1
-        new_state = (
-            state.procedure_code, state.channel, adapt(state.accepted_at), adapt(state.due_at),
-            adapt(state.extended_due_at), adapt(state.paused_since), state.supplements, adapt(state.ended_at),
-            state.end_status, state.outcome.value, accepted_day, ended_day,
-        )
+        new_state = [
+            state.procedure_code, state.channel, state.accepted_at, state.due_at, state.extended_due_at,
+            state.paused_since, state.supplements, state.ended_at, state.end_status, state.outcome.value,
+            accepted_day, ended_day,
+        ]
         events = dumps(added).decode()
-        if previous is None:
-            inserts.append((province, dossier_code, unit_code, *new_state, events))
-        elif list(new_state) == old_state:
+        if previous is not None and new_state == old_state:
             # Most events (processing, a result returned after "processed") leave the class as it
             # was: rewrite the event list only, so none of the table's indexes is touched.
             event_updates.append((events, row_id))
+            continue
+        for i in _TIME_COLUMNS:
+            new_state[i] = adapt(new_state[i])
+        if previous is None:
+            inserts.append((province, dossier_code, unit_code, *new_state, events))
         else:
             updates.append((*new_state, events, row_id))
     upsert_replace(DOSSIER_TABLE, DOSSIER_KEY, DOSSIER_COLUMNS, inserts)

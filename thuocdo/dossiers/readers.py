@@ -40,7 +40,7 @@ def read_rows(path: Path) -> Iterator[object]:
     """Yield one object per event, streaming (bounded memory) whatever the file size."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        with path.open("rb") as handle:
+        with path.open(encoding="utf-8") as handle:  # text mode: any line ending
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue

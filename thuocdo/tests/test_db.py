@@ -42,9 +42,10 @@ def test_select_existing_matches_date_key_columns():
 def test_update_by_id_sets_only_the_named_columns_with_any_column_set_in_one_transaction():
     upsert_replace(TABLE, KEY, COLUMNS, [dossier("A"), dossier("B"), dossier("C")])
     ids = dict(Dossier.objects.values_list("dossier_code", "id"))
-    update_by_id(TABLE, ("events",), [('[[1, 2, "x/1", -1, 0, ""]]', ids["A"])])
-    update_by_id(TABLE, ("outcome", "supplements"), [("late", 2, ids["B"]), ("on_time", 1, ids["C"])])
-    update_by_id(TABLE, ("events",), [("[]", ids["C"])])
+    assert update_by_id(TABLE, ("events",), [('[[1, 2, "x/1", -1, 0, ""]]', ids["A"])]) == 1
+    assert update_by_id(TABLE, ("outcome", "supplements"), [("late", 2, ids["B"]), ("on_time", 1, ids["C"])]) == 2
+    assert update_by_id(TABLE, ("events",), [("[]", ids["C"]), ("[]", max(ids.values()) + 1)]) == 1
+    assert update_by_id(TABLE, ("events",), []) == 0
     rows = Dossier.objects.order_by("dossier_code").values_list("dossier_code", "outcome", "supplements", "events")
     assert list(rows) == [
         ("A", "pending", 0, [[1, 2, "x/1", -1, 0, ""]]),

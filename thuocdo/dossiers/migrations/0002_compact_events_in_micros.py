@@ -25,11 +25,22 @@ def _convert(event):
     return [_micros(occurred), status, event_id, _micros(due) if due else -1, channel or 0, procedure]
 
 
-def forwards(apps, schema_editor):
+def _iso(us):
+    return (_EPOCH + timedelta(microseconds=us)).isoformat()
+
+
+def _revert(event):
+    if isinstance(event[0], str):
+        return event
+    occurred, status, event_id, due, channel, procedure = event
+    return [_iso(occurred), status, _iso(due) if due != -1 else None, channel or None, event_id, procedure]
+
+
+def _rewrite(apps, convert):
     Dossier = apps.get_model("dossiers", "Dossier")
     batch = []
     for dossier in Dossier.objects.only("id", "events").iterator(chunk_size=5000):
-        dossier.events = [_convert(e) for e in dossier.events]
+        dossier.events = [convert(e) for e in dossier.events]
         batch.append(dossier)
         if len(batch) == 5000:
             Dossier.objects.bulk_update(batch, ["events"])
@@ -37,7 +48,15 @@ def forwards(apps, schema_editor):
     Dossier.objects.bulk_update(batch, ["events"])
 
 
+def forwards(apps, schema_editor):
+    _rewrite(apps, _convert)
+
+
+def backwards(apps, schema_editor):
+    _rewrite(apps, _revert)
+
+
 class Migration(migrations.Migration):
     dependencies = [("dossiers", "0001_events_and_dossiers")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -77,3 +77,25 @@ def test_a_simulation_generated_in_the_feeder_returns_its_totals():
     events = list(expected.events())
     assert totals == expected.totals
     assert summary.accepted + summary.duplicates + len(summary.rejected) == len(events) == totals.events
+
+
+def test_a_writer_error_stops_the_feeder_at_once_and_keeps_the_chunks_before(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from thuocdo.dossiers import actions
+
+    rows = stream(60, seed=11)
+    path = events_file(tmp_path, rows)
+    real_apply, calls = actions.apply_batch, []
+
+    def failing_second(events, now):
+        calls.append(len(events))
+        if len(calls) == 2:
+            raise RuntimeError("đĩa đầy")
+        return real_apply(events, now)
+
+    monkeypatch.setattr(actions, "apply_batch", failing_second)
+    with pytest.raises(RuntimeError, match="đĩa đầy"):
+        ingest_dossier_events_from(Actor.system(), file_source(path), batch_size=50)
+    assert multiprocessing.active_children() == []
+    assert DossierEvent.objects.count() == 50

@@ -545,3 +545,26 @@ def test_no_notice_for_replays_rejections_or_a_rolled_back_transaction(notices, 
         ingest([accepted("TB-3", ACCEPT, DUE)])
         raise Abort
     assert (len(callbacks), notices, Dossier.objects.filter(dossier_code="TB-3").count()) == (0, [], 0)
+
+
+def test_an_event_that_leaves_the_class_unchanged_rewrites_only_the_event_list(monkeypatch):
+    from thuocdo.dossiers import pipeline
+
+    writes = []
+    real_update = pipeline.update_by_id
+
+    def recording(table, columns, rows):
+        rows = list(rows)
+        if rows:
+            writes.append((columns[0] if len(columns) == 1 else "state", len(rows)))
+        return real_update(table, columns, rows)
+
+    monkeypatch.setattr(pipeline, "update_by_id", recording)
+    ingest([accepted("HS-EV", at("2026-09-01"), at("2026-09-10"))])
+    assert writes == []  # a new dossier is inserted
+    ingest([event("HS-EV", Status.PROCESSING, at("2026-09-02"))])
+    assert writes == [("events", 1)]  # still pending, same due time: no indexed column changes
+    ingest([event("HS-EV", Status.PROCESSED, at("2026-09-03"))])
+    assert writes == [("events", 1), ("state", 1)]
+    assert outcome("HS-EV") == "early"
+    assert len(Dossier.objects.get(dossier_code="HS-EV").events) == 3

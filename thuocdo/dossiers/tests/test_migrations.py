@@ -22,3 +22,8 @@ def test_events_stored_as_iso_text_become_compact_microsecond_events():
     # Already converted rows are left as they are (the migration can run over a half-converted table).
     assert [compact_events._convert(e) for e in new] == new
     assert classify_compact(new).outcome == "early"
+    # And back (`migrate dossiers 0001`): the same instants, in UTC.
+    assert [compact_events._revert(e) for e in new] == [
+        ["2026-08-10T01:00:00+00:00", 2, "2026-08-14T10:00:00+00:00", 2, "motcua-25/1", "1.001234"],
+        ["2026-08-12T01:30:00.250000+00:00", 9, None, None, "motcua-25/2", ""],
+    ]

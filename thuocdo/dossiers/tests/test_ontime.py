@@ -686,3 +686,10 @@ def test_stored_lists_classify_like_tuples_and_name_the_acceptance_procedure():
     # Without a code on the acceptance, the earliest event that has one names the procedure.
     events[1] = compact(accepted(eid="b"))
     assert classify_compact(events).procedure_code == "1.000001"
+
+
+def test_procedure_of_a_dossier_without_one_on_its_acceptance_is_the_earliest_by_time_then_id():
+    t = to_micros(at("2026-08-10T07:00:00+07:00"))
+    events = [[t, 4, "s/a", NO_DUE, 0, "P1"], [t, 1, "s/b", NO_DUE, 0, "P2"], [t + 1, 2, "s/c", t + 9, 2, ""]]
+    # Status does not order them: at the same instant the smaller event id wins.
+    assert classify_compact(events).procedure_code == "P1"
