@@ -568,3 +568,13 @@ def test_an_event_that_leaves_the_class_unchanged_rewrites_only_the_event_list(m
     assert writes == [("events", 1), ("state", 1)]
     assert outcome("HS-EV") == "early"
     assert len(Dossier.objects.get(dossier_code="HS-EV").events) == 3
+
+
+def test_the_progress_bar_total_counts_the_rows_of_a_text_file(tmp_path):
+    from thuocdo.dossiers.management.commands.ingest import _row_count
+
+    (tmp_path / "a.jsonl").write_text('{"a": 1}\n{"a": 2}\n{"a": 3}\n')
+    (tmp_path / "b.csv").write_text("event_id,status\nx,1\ny,2\n")
+    assert (_row_count(tmp_path / "a.jsonl"), _row_count(tmp_path / "b.csv"), _row_count(tmp_path / "c.xlsx")) == (
+        3, 2, None
+    )
