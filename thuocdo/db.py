@@ -5,7 +5,7 @@ dominate, so these helpers speak SQL directly inside the caller's transaction.
 """
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
@@ -29,7 +29,7 @@ def upsert_add(table: str, key_columns: Sequence[str], value_column: str, rows: 
         return
     columns = [*key_columns, value_column]
     if is_postgres():
-        _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+        _pg_insert_from_stage(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
                    f"{value_column} = {table}.{value_column} + excluded.{value_column}")
         return
     sql = (
@@ -47,7 +47,8 @@ def upsert_replace(table: str, key_columns: Sequence[str], columns: Sequence[str
         return
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key_columns)
     if is_postgres():
-        _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}")
+        _pg_insert_from_stage(table, columns, rows,
+                              f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}")
         return
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(len(columns))}) "
@@ -66,41 +67,39 @@ def update_by_id(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> i
     if not rows:
         return 0
     if is_postgres():
-        cols = ", ".join(columns)
-        stage = f"stage_update_{table}_{zlib.crc32(cols.encode()):08x}"  # one per column set
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols}, id FROM {table} WITH NO DATA"
-            )
-            with cursor.copy(f"COPY {stage} ({cols}, id) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            sets = ", ".join(f"{c} = s.{c}" for c in columns)
-            cursor.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.id = s.id")
-            updated = cursor.rowcount
-            cursor.execute(f"DELETE FROM {stage}")
-        return updated
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        return _pg_staged(table, (*columns, "id"), rows,
+                          lambda stage: f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.id = s.id")
     sets = ", ".join(f"{c} = %s" for c in columns)
     return _executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
 
 
-def _pg_staged(table: str, columns: Sequence[str], rows: list[tuple], conflict_sql: str, returning: str = "") -> list:
-    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT … ON CONFLICT.
+def _pg_staged(table: str, columns: Sequence[str], rows: list[tuple], statement: Callable[[str], str]):
+    """PostgreSQL: COPY the rows into a temporary table, then run one statement reading it.
 
-    COPY moves rows several times faster than a pipelined executemany; the staging table lives
-    as long as the connection and is emptied after each use.
+    COPY moves rows several times faster than a pipelined executemany. `statement(stage)` gives
+    the SQL; a RETURNING statement gives back its rows, any other its row count. Each column set
+    has its own staging table, which lives as long as the connection and is emptied after use.
     """
-    stage = f"stage_{table}"
     cols = ", ".join(columns)
+    stage = f"stage_{table}_{zlib.crc32(cols.encode()):08x}"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {table} WITH NO DATA")
         with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {conflict_sql} {returning}")
-        found = cursor.fetchall() if returning else []
+        sql = statement(stage)
+        cursor.execute(sql)
+        result = cursor.fetchall() if " RETURNING " in sql else cursor.rowcount
         cursor.execute(f"DELETE FROM {stage}")
-    return found
+    return result
+
+
+def _pg_insert_from_stage(table: str, columns: Sequence[str], rows: list[tuple], tail: str):
+    cols = ", ".join(columns)
+    return _pg_staged(
+        table, columns, rows, lambda stage: f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {tail}"
+    )
 
 
 def _sqlite_cursor():
@@ -142,11 +141,22 @@ def statement_sizes(n: int, width: int) -> list[int]:
     return sizes
 
 
-def _parts(rows: Sequence, width: int) -> Iterator[Sequence]:
+def _sqlite_multirow(items: Sequence[tuple], width: int, statement: Callable[[str], str]) -> list:
+    """SQLite: run `statement(values)` over the items, `values` being "(?, …), (?, …)…" for a part of them.
+
+    Parts come in `statement_sizes`; returns every part's result rows.
+    """
+    cursor = _sqlite_cursor()
+    row_ph = "(" + ", ".join("?" * width) + ")"
+    found: list = []
     start = 0
-    for size in statement_sizes(len(rows), width):
-        yield rows[start : start + size]
+    for size in statement_sizes(len(items), width):
+        part = items[start : start + size]
         start += size
+        with connection.wrap_database_errors:
+            cursor.execute(statement(", ".join([row_ph] * size)), [v for item in part for v in item])
+            found.extend(cursor.fetchall())
+    return found
 
 
 def _pg_array_type(value: object) -> str:
@@ -166,9 +176,8 @@ def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple
     The keys are joined as a table (SQLite: a VALUES list; PostgreSQL: unnest of one array per
     column), so both databases look each one up in the composite index.
     """
-    found: list = []
     if not keys:
-        return found
+        return []
     width = len(key_columns)
     columns = ", ".join(f"t.{c}" for c in select)
     names = ", ".join(f"k{i}" for i in range(width))
@@ -181,59 +190,27 @@ def select_existing(table: str, key_columns: Sequence[str], keys: Sequence[tuple
                 [[key[i] for key in keys] for i in range(width)],
             )
             return cursor.fetchall()
-    cursor = _sqlite_cursor()
-    row_ph = "(" + ", ".join("?" * width) + ")"
-    for part in _parts(keys, width):
-        with connection.wrap_database_errors:
-            cursor.execute(
-                f"WITH k({names}) AS (VALUES {', '.join([row_ph] * len(part))}) "
-                f"SELECT {columns} FROM k JOIN {table} t ON {on}",
-                [v for key in part for v in key],
-            )
-            found.extend(cursor.fetchall())
-    return found
+    return _sqlite_multirow(
+        keys, width,
+        lambda values: f"WITH k({names}) AS (VALUES {values}) SELECT {columns} FROM k JOIN {table} t ON {on}",
+    )
 
 
 def insert_returning_new(
     table: str, columns: Sequence[str], key_columns: Sequence[str], rows: list[tuple]
 ) -> list[tuple]:
     """Insert rows, skipping existing keys; returns the key tuples actually inserted (exact under concurrency)."""
-    inserted: list[tuple] = []
     if not rows:
-        return inserted
+        return []
     if is_postgres():
-        found = _pg_staged(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING",
+        found = _pg_insert_from_stage(table, columns, rows, f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING "
                            f"RETURNING {', '.join(key_columns)}")
         return [tuple(r) for r in found]
-    row_ph = "(" + ", ".join("?" * len(columns)) + ")"
-    cursor = _sqlite_cursor()
-    for part in _parts(rows, len(columns)):
-        with connection.wrap_database_errors:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_ph] * len(part))} "
-                f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
-                [v for row in part for v in row],
-            )
-            inserted.extend(cursor.fetchall())
-    return inserted
-
-
-def datetime_adapter() -> Callable[[datetime | None], object]:
-    """A function turning an aware datetime into what the datetime columns expect (None stays None).
-
-    Same result as Django's `connection.ops.adapt_datetimefield_value`, resolved once per batch:
-    that method goes through the connection proxy on every call, which dominated the ingest path.
-    SQLite stores naive UTC text; PostgreSQL takes the object.
-    """
-    if connection.vendor != "sqlite":
-        return lambda value: value
-
-    def to_sqlite(value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        return (value - value.utcoffset()).replace(tzinfo=None).isoformat(" ")
-
-    return to_sqlite
+    return _sqlite_multirow(
+        rows, len(columns),
+        lambda values: f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "
+        f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING RETURNING {', '.join(key_columns)}",
+    )
 
 
 _EPOCH_NAIVE = datetime(1970, 1, 1)
@@ -252,7 +229,11 @@ def micros_from_db(value: datetime | str | None) -> int | None:
 
 
 def micros_adapter() -> Callable[[int | None], object]:
-    """Like `datetime_adapter`, for times held as microseconds since the Unix epoch (UTC)."""
+    """A function turning microseconds since the Unix epoch (UTC) into what datetime columns expect.
+
+    Resolved once per batch (Django's `adapt_datetimefield_value` goes through the connection proxy
+    on every call). SQLite stores naive UTC text, as Django does; PostgreSQL takes an aware datetime.
+    """
     if connection.vendor != "sqlite":
         return lambda us: _EPOCH_UTC + timedelta(microseconds=us) if us is not None else None
 

@@ -17,7 +17,6 @@ import orjson
 from django.db import connection
 
 from thuocdo.db import (
-    datetime_adapter,
     insert_returning_new,
     is_postgres,
     micros_adapter,
@@ -28,7 +27,7 @@ from thuocdo.db import (
 )
 from thuocdo.dossiers.contributions import contributions_of, day_of, state_days
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import NO_DUE, classify_compact
+from thuocdo.dossiers.ontime import NO_DUE, classify_compact, to_micros
 from thuocdo.dossiers.validation import ValidEvent
 from thuocdo.metrics.rollup import apply_deltas
 
@@ -96,7 +95,7 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
     for e in events:
         unique.setdefault((e.province_code, e.source, e.event_id), e)
     adapt = micros_adapter()
-    received = datetime_adapter()(now)
+    received = adapt(to_micros(now))
     inserted = insert_returning_new(
         EVENT_TABLE, EVENT_COLUMNS, ("province_code", "source", "event_id"),
         [
