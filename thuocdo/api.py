@@ -5,6 +5,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 
 from thuocdo.accounts.api_auth import API_AUTH
+from thuocdo.errors import InvalidParameter
 from thuocdo.dossiers.api import router as dossiers_router
 from thuocdo.evaluation.api import router as evaluation_router
 from thuocdo.metrics.api import router as metrics_router
@@ -24,6 +25,11 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Không có quyền."}, status=403)
+
+
+@api.exception_handler(InvalidParameter)
+def _invalid_parameter(request, exc):
+    return api.create_response(request, {"detail": str(exc), "param": exc.param}, status=400)
 
 
 @api.exception_handler(Http404)
