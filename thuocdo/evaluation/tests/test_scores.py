@@ -1,9 +1,11 @@
 """Rankings, explanations and the dossiers behind a number, through the command and the API."""
 
 import json
+from datetime import datetime
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from thuocdo.accounts.choices import Role
@@ -11,7 +13,7 @@ from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import PASSWORD, make_user
 from thuocdo.dossiers.actions import ingest_dossier_events
 from thuocdo.dossiers.ontime import Status
-from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, accepted, at, event
+from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, accepted, at, event
 from thuocdo.evaluation.actions import load_frameworks
 from thuocdo.testing.openapi import assert_matches_openapi
 
@@ -118,6 +120,9 @@ def test_anonymous_gets_401(client):
     assert client.get("/api/v1/scores", {"period": SEPTEMBER}).status_code == 401
 
 
+# "Now" is 20/11/2026 noon: P-2 (due 3/11) is overdue, P-1 and P-3 (due 30/11) are within the deadline.
+# Without a frozen clock this test read the real date and failed from 30/11/2026 on.
+@time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=ICT), tick=False)
 def test_a_province_counts_the_pending_dossiers_of_all_its_communes():
     from thuocdo.metrics.bulk import pending_values
     from thuocdo.metrics.queries import pending_counts
