@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "thuocdo.api_limits.ApiBodyLimitMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thuocdo.web.middleware.ChosenLanguageMiddleware",
@@ -50,6 +51,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The largest request body read: a documented API batch (10,000 events, pretty-printed, every field
+# at its maximum length ≈ 750 bytes an event ≈ 7.5 MB) fits twice over. Past it the API answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
 
 ROOT_URLCONF = "thuocdo.urls"
 ASGI_APPLICATION = "thuocdo.asgi.application"

@@ -14,7 +14,7 @@ from thuocdo.accounts.choices import Scope
 from thuocdo.accounts.permissions import Actor, may_write
 from thuocdo.dossiers.feeder import CheckedFeed, RowSource
 from thuocdo.dossiers.pipeline import apply_batch
-from thuocdo.dossiers.validation import CheckedChunk, check_chunk
+from thuocdo.dossiers.validation import CheckedChunk, ValidEvent, check_chunk
 from thuocdo.metrics.notify import publish_after_commit
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.models import Unit
@@ -122,17 +122,27 @@ def apply_chunks(
     return summary
 
 
+def _conflict(event: ValidEvent, fields: list[str]) -> dict:
+    """A rejected row for an event id already received with other content."""
+    return {"index": event.index, "event_id": event.event_id, "errors": [
+        f"event_id: đã nhận với nội dung khác ({', '.join(fields)}); gửi sự kiện mới với mã sự kiện mới"]}
+
+
 def _apply_chunk(actor: Actor, chunk: CheckedChunk, summary: IngestSummary) -> None:
     """Store one checked chunk in its own transaction, audited; announce the units it moved after commit."""
     summary.rejected.extend(chunk.rejected)
     if chunk.events:
         with transaction.atomic():
             result = apply_batch(chunk.events, timezone.now())
+            conflicts = [_conflict(event, fields) for event, fields in result.conflicts]
             audit.record(
                 actor, "dossiers.ingest", "DossierEventBatch", f"{chunk.first}-{chunk.first + chunk.size - 1}",
                 after={"accepted": result.accepted, "duplicates": result.duplicates,
-                       "rejected": len(chunk.rejected)},
+                       "rejected": len(chunk.rejected) + len(conflicts)},
             )
             publish_after_commit(result.units)
+        if conflicts:
+            summary.rejected.extend(conflicts)
+            summary.rejected.sort(key=lambda r: r["index"])
         summary.accepted += result.accepted
         summary.duplicates += result.duplicates

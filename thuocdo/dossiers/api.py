@@ -41,7 +41,7 @@ class InvalidOut(Schema):
 
 @router.post(
     "",
-    response={200: IngestOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut},
+    response={200: IngestOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: InvalidOut},
     auth=TokenAuth(),
     summary="Gửi sự kiện trạng thái hồ sơ (tối đa 10.000 mỗi lần; cần quyền dossiers:write)",
 )

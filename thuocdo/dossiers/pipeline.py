@@ -67,6 +67,21 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     units: set[str] = field(default_factory=set)
+    # Events whose id was already taken (stored, or earlier in the batch) by other content.
+    conflicts: list[tuple[ValidEvent, list[str]]] = field(default_factory=list)
+
+
+# What makes two events with one id "the same event": everything but the source and the id.
+_CONTENT = ("dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_us", "due_us")
+_CONTENT_COLUMNS = ("dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_at", "due_at")
+
+
+def _content(e: ValidEvent) -> tuple:
+    return (e.dossier_code, e.procedure_code, e.unit_code, e.status, e.channel, e.occurred_us, e.due_us)
+
+
+def _differences(a: tuple, b: tuple) -> list[str]:
+    return [name for name, x, y in zip(_CONTENT_COLUMNS, a, b, strict=True) if x != y]
 
 
 def compact_event(e: ValidEvent) -> list:
@@ -89,11 +104,21 @@ def _lock_provinces(provinces: set[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"thuocdo.ingest.{province}"])
 
 
-def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[ValidEvent], int]:
-    """Insert the events not seen before; returns them and the number of replays skipped."""
+def store_new_events(
+    events: list[ValidEvent], now: datetime
+) -> tuple[list[ValidEvent], int, list[tuple[ValidEvent, list[str]]]]:
+    """Insert the events not seen before; returns them, the number of replays skipped and the conflicts.
+
+    A replay (same source, id and content) changes nothing. The same id with other content is a
+    conflict: the first content stays, the other is reported, never silently dropped.
+    """
     unique: dict[tuple, ValidEvent] = {}
+    conflicts: list[tuple[ValidEvent, list[str]]] = []
     for e in events:
-        unique.setdefault((e.province_code, e.source, e.event_id), e)
+        key = (e.province_code, e.source, e.event_id)
+        first = unique.setdefault(key, e)
+        if first is not e and _content(first) != _content(e):
+            conflicts.append((e, _differences(_content(first), _content(e))))
     adapt = micros_adapter()
     received = adapt(to_micros(now))
     inserted = insert_returning_new(
@@ -105,7 +130,19 @@ def store_new_events(events: list[ValidEvent], now: datetime) -> tuple[list[Vali
         ],
     )
     new = [unique[key] for key in inserted]
-    return new, len(events) - len(new)
+    if len(new) < len(unique):  # some ids were stored before: compare their content (rare; one lookup)
+        taken = set(inserted)
+        replayed = [key for key in unique if key not in taken]
+        stored = {
+            tuple(row[:3]): (*row[3:8], micros_from_db(row[8]), micros_from_db(row[9]))
+            for row in select_existing(EVENT_TABLE, ("province_code", "source", "event_id"), replayed,
+                                       ("province_code", "source", "event_id", *_CONTENT_COLUMNS))
+        }
+        for key in replayed:
+            before = stored.get(key)
+            if before is not None and before != _content(unique[key]):
+                conflicts.append((unique[key], _differences(before, _content(unique[key]))))
+    return new, len(events) - len(new) - len(conflicts), conflicts
 
 
 def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
@@ -168,6 +205,6 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
 def apply_batch(events: list[ValidEvent], now: datetime) -> BatchResult:
     """Store and apply one batch of valid events; the caller holds the transaction."""
     _lock_provinces({e.province_code for e in events})
-    new, duplicates = store_new_events(events, now)
+    new, duplicates, conflicts = store_new_events(events, now)
     units = apply_to_dossiers(new)
-    return BatchResult(accepted=len(new), duplicates=duplicates, units=units)
+    return BatchResult(accepted=len(new), duplicates=duplicates, units=units, conflicts=conflicts)

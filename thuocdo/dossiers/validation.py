@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import PydanticCustomError
 
 from thuocdo.dossiers.ontime import to_micros
 from thuocdo.dossiers.readers import UnreadableRow
@@ -22,6 +23,9 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # (one hour of clock skew between a province's servers and ours is tolerated).
 EARLIEST = datetime(2025, 7, 1, tzinfo=UTC) - timedelta(hours=7)
 FUTURE_SKEW = timedelta(hours=1)
+# A promised return date is weeks away, not centuries: past 2100 it is a typo or an attack, and
+# years near 9999 overflow the conversion to UTC (issue 9).
+LATEST_DUE = datetime(2100, 1, 1, tzinfo=UTC)
 
 _MESSAGES = {
     "missing": "thiếu trường bắt buộc",
@@ -36,7 +40,20 @@ _MESSAGES = {
     "datetime_parsing": "không phải thời điểm hợp lệ (ISO-8601, ví dụ 2026-08-14T09:30:00+07:00)",
     "datetime_from_date_parsing": "không phải thời điểm hợp lệ (ISO-8601, ví dụ 2026-08-14T09:30:00+07:00)",
     "extra_forbidden": "trường không được hỗ trợ",
+    "moment_text": "phải là thời điểm ISO-8601 có múi giờ",
 }
+
+
+def _moment_as_text(value: object) -> object:
+    """A moment is ISO-8601 text: an epoch number is ambiguous (seconds? milliseconds?) and refused."""
+    if isinstance(value, str | datetime):
+        return value
+    raise PydanticCustomError("moment_text", "must be ISO-8601 text")
+
+
+# Strict: `true`, `"2"` and `2.0` are not statuses; CSV and Excel readers turn their cells into ints first.
+StrictCode = Annotated[int, Field(strict=True)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment_as_text)]
 
 
 class EventIn(BaseModel):
@@ -49,10 +66,10 @@ class EventIn(BaseModel):
     dossier_code: Code
     procedure_code: Annotated[str, StringConstraints(max_length=40)] | None = None
     unit_code: Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{5})$")]
-    status: Annotated[int, Field(ge=1, le=10)]
-    channel: Annotated[int, Field(ge=1, le=3)] | None = None
-    occurred_at: AwareDatetime
-    due_at: AwareDatetime | None = None
+    status: Annotated[StrictCode, Field(ge=1, le=10)]
+    channel: Annotated[StrictCode, Field(ge=1, le=3)] | None = None
+    occurred_at: Moment
+    due_at: Moment | None = None
 
 
 class ValidEvent(NamedTuple):
@@ -68,6 +85,7 @@ class ValidEvent(NamedTuple):
     channel: int | None
     occurred_us: int  # microseconds since the Unix epoch (see `ontime.to_micros`)
     due_us: int | None
+    index: int = -1  # its position in the whole input, to report a conflict found when storing it
 
 
 def _message(error: dict) -> str:
@@ -81,7 +99,7 @@ def _message(error: dict) -> str:
     return f"{field}: {_MESSAGES.get(kind, error['msg'])}"
 
 
-def check_row(raw: object, *, units: dict[str, str], default_source: str | None, now: datetime):
+def check_row(raw: object, *, units: dict[str, str], default_source: str | None, now: datetime, index: int = -1):
     """Return (ValidEvent, []) for a good row or (None, [reasons]) for a bad one.
 
     `units` maps every known unit code to its province code.
@@ -107,13 +125,15 @@ def check_row(raw: object, *, units: dict[str, str], default_source: str | None,
         errors.append("occurred_at: ở tương lai")
     if row.due_at is not None and row.due_at < row.occurred_at:
         errors.append("due_at: trước thời điểm của sự kiện")
+    elif row.due_at is not None and row.due_at >= LATEST_DUE:
+        errors.append("due_at: sau năm 2100, không phải hạn trả kết quả hợp lệ")
     if errors:
         return None, errors
     return ValidEvent(
         source=source, event_id=row.event_id, dossier_code=row.dossier_code,
         procedure_code=row.procedure_code or "", unit_code=row.unit_code, province_code=province,
         status=row.status, channel=row.channel, occurred_us=to_micros(row.occurred_at),
-        due_us=to_micros(row.due_at) if row.due_at is not None else None,
+        due_us=to_micros(row.due_at) if row.due_at is not None else None, index=index,
     ), []
 
 
@@ -140,7 +160,7 @@ def check_chunk(
         if isinstance(raw, UnreadableRow):
             checked.rejected.append({"index": index, "event_id": None, "errors": [raw["_error"]]})
             continue
-        event, errors = check_row(raw, units=units, default_source=default_source, now=now)
+        event, errors = check_row(raw, units=units, default_source=default_source, now=now, index=index)
         if event is not None and not permitted(event.unit_code):
             errors = [f"unit_code: không có quyền gửi sự kiện cho đơn vị {event.unit_code}"]
             event = None

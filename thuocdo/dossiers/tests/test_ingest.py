@@ -215,16 +215,18 @@ def test_duplicate_delivery_is_counted_as_duplicate_and_changes_nothing():
     before = (metric_rows(nonzero=False), dossier_states(), DossierEvent.objects.count())
 
     assert ingest(rows) == {"accepted": 0, "duplicates": len(rows), "rejected": []}
-    # A replay with other content keeps the first version: one event id is one event.
+    # The same id with other content keeps the first version and is reported, never silently dropped.
     moved = {**rows[-1], "occurred_at": at("2026-09-20")}
-    assert ingest([moved]) == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert ingest([moved]) == {"accepted": 0, "duplicates": 0, "rejected": [
+        {"index": 0, "event_id": moved["event_id"], "errors": [
+            "event_id: đã nhận với nội dung khác (occurred_at); gửi sự kiện mới với mã sự kiện mới"]}]}
 
     assert (metric_rows(nonzero=False), dossier_states(), DossierEvent.objects.count()) == before
     assert at_levels(LAM_THAO, *SEPTEMBER) == [MIXED_SEPTEMBER] * 3
     assert list(AuditEntry.objects.order_by("id").values_list("after", flat=True)) == [
         {"accepted": len(rows), "duplicates": 3, "rejected": 0},
         {"accepted": 0, "duplicates": len(rows), "rejected": 0},
-        {"accepted": 0, "duplicates": 1, "rejected": 0},
+        {"accepted": 0, "duplicates": 0, "rejected": 1},
     ]
 
 
@@ -349,7 +351,8 @@ def test_a_batch_rejects_each_malformed_row_with_its_field_and_keeps_the_rest():
             "channel: phải từ 1–3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính)"]},
         {"index": 11, "event_id": "9", "errors": [
             "event_id: phải là chuỗi ký tự", "dossier_code: không được để trống",
-            "unit_code: phải là mã xã 5 chữ số hoặc mã tỉnh 2 chữ số", "status: phải là số nguyên"]},
+            "unit_code: phải là mã xã 5 chữ số hoặc mã tỉnh 2 chữ số", "status: phải là số nguyên",
+            "occurred_at: phải là thời điểm ISO-8601 có múi giờ"]},
         {"index": 12, "event_id": f"X-10/4/{at('2025-06-30')}", "errors": [
             "occurred_at: trước ngày 01/07/2025, khi các đơn vị mới bắt đầu hoạt động"]},
         {"index": 13, "event_id": f"X-11/2/{ACCEPT}", "errors": ["due_at: trước thời điểm của sự kiện"]},
