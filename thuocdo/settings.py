@@ -12,10 +12,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("THUOCDO_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-# Tests and `make demo` run in debug mode; anything else must bring its own key.
-SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-only-for-debug" if DEBUG else None)
+# The key comes from SECRET_KEY, else from the file `make demo` writes once (var/secret_key), so every
+# `thuocdo` command run as the README shows finds it; tests (DEBUG=1) may run without one.
+_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = env_str("SECRET_KEY") or (_KEY_FILE.read_text().strip() if _KEY_FILE.is_file() else None)
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "insecure-dev-key-only-for-debug"
 if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY là bắt buộc khi DEBUG tắt (SECRET_KEY is required unless DEBUG=1).")
+    raise ImproperlyConfigured(
+        f"SECRET_KEY là bắt buộc khi DEBUG tắt: đặt biến môi trường SECRET_KEY, hoặc chạy `make demo` một lần "
+        f"để tạo {_KEY_FILE} (SECRET_KEY is required unless DEBUG=1)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
