@@ -6,6 +6,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from thuocdo.accounts.api_auth import TokenAuth
+from thuocdo.api_schemas import errors
 from thuocdo.dossiers.actions import ingest_dossier_events
 
 router = Router(tags=["Hồ sơ thủ tục hành chính"])
@@ -30,18 +31,9 @@ class IngestOut(Schema):
     rejected: list[Rejection]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class InvalidOut(Schema):
-    # Ninja's own validation errors are a list; HttpError(422, "…") gives a sentence.
-    detail: str | list[dict[str, Any]]
-
-
 @router.post(
     "",
-    response={200: IngestOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: InvalidOut},
+    response={200: IngestOut, **errors(400, 401, 403, 413, 422)},
     auth=TokenAuth(),
     summary="Gửi sự kiện trạng thái hồ sơ (tối đa 10.000 mỗi lần; cần quyền dossiers:write)",
 )

@@ -7,16 +7,17 @@ caller (the API's default auth) may read all of it, so there is no unit scoping 
 from django.http import Http404
 from ninja import Query, Router, Status
 
+from thuocdo.api_schemas import errors
 from thuocdo.units.models import Unit
 from thuocdo.units.queries import AddressNotUnderstood, convert_address, search_units
-from thuocdo.units.schemas import ErrorOut, UnitFilters, UnitOut
+from thuocdo.units.schemas import UnitFilters, UnitOut
 
 router = Router(tags=["Đơn vị hành chính"])
 
 
 @router.get(
     "",
-    response={200: list[UnitOut], 401: ErrorOut},
+    response={200: list[UnitOut], **errors(401, 422)},
     summary="Danh sách hoặc tìm kiếm đơn vị hành chính",
 )
 def list_units(request, filters: Query[UnitFilters]):
@@ -35,7 +36,7 @@ def list_units(request, filters: Query[UnitFilters]):
 # Declared before /{code}, which would otherwise take "convert" for a unit code.
 @router.get(
     "/convert",
-    response={200: list[UnitOut], 400: ErrorOut, 401: ErrorOut},
+    response={200: list[UnitOut], **errors(400, 401, 422)},
     summary="Đổi địa chỉ cũ (trước 1/7/2025) sang xã mới",
 )
 def convert(request, address: str):
@@ -43,12 +44,12 @@ def convert(request, address: str):
     try:
         return Status(200, convert_address(address))
     except AddressNotUnderstood as exc:
-        return Status(400, {"detail": str(exc)})
+        return Status(400, {"detail": str(exc), "param": "address"})
 
 
 @router.get(
     "/{code}",
-    response={200: UnitOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: UnitOut, **errors(401, 404)},
     summary="Một đơn vị hành chính theo mã",
 )
 def get_unit(request, code: str):

@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from thuocdo.accounts.permissions import require_read
+from thuocdo.api_schemas import errors
 from thuocdo.units.actions import update_unit_profile
 from thuocdo.units.models import Unit, UnitProfile
 
@@ -40,7 +41,8 @@ def _out(unit: Unit, profile: UnitProfile) -> dict:
     }
 
 
-@router.get("/{code}/profile", response=ProfileOut, summary="Thông tin liên hệ của một đơn vị")
+@router.get("/{code}/profile", response={200: ProfileOut, **errors(401, 403, 404)},
+            summary="Thông tin liên hệ của một đơn vị")
 def get_profile(request, code: str):
     unit = get_object_or_404(Unit, code=code)
     require_read(request.auth, unit)
@@ -49,7 +51,7 @@ def get_profile(request, code: str):
 
 @router.patch(
     "/{code}/profile",
-    response={200: ProfileOut},
+    response={200: ProfileOut, **errors(400, 401, 403, 404, 413, 422)},
     summary="Cập nhật thông tin liên hệ (quyền ghi đơn vị; mã truy cập cần units:write)",
 )
 def patch_profile(request, code: str, payload: ProfilePatch):

@@ -26,7 +26,3 @@ class UnitFilters(Schema):
     level: Level | None = Field(None, description="Chỉ đơn vị ở cấp này.")
     limit: int = Field(50, ge=1, le=500, description="Số kết quả tối đa.")
     offset: int = Field(0, ge=0, le=5000, description="Bỏ qua bấy nhiêu kết quả đầu (phân trang).")
-
-
-class ErrorOut(Schema):
-    detail: str

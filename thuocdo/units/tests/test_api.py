@@ -90,7 +90,7 @@ def test_convert(client):
 def test_convert_bad_address(client):
     response = get(client, CONVERT, "/api/v1/units/convert", address="xyz")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Không nhận ra tỉnh, thành phố (cũ) trong địa chỉ “xyz”."}
+    assert response.json() == {"detail": "Không nhận ra tỉnh, thành phố (cũ) trong địa chỉ “xyz”.", "param": "address"}
 
 
 def test_one_unit(client):
