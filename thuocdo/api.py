@@ -5,10 +5,11 @@ from django.http import Http404
 from ninja import NinjaAPI
 
 from thuocdo.accounts.api_auth import API_AUTH
-from thuocdo.errors import InvalidParameter
 from thuocdo.dossiers.api import router as dossiers_router
+from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.api import router as evaluation_router
 from thuocdo.metrics.api import router as metrics_router
+from thuocdo.security import log_denial
 from thuocdo.units.api import router as units_router
 from thuocdo.units.api_profile import router as unit_profile_router
 
@@ -24,7 +25,8 @@ api = NinjaAPI(
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Không có quyền."}, status=403)
+    response = api.create_response(request, {"detail": str(exc) or "Không có quyền."}, status=403)
+    return log_denial(request, response, exc)
 
 
 @api.exception_handler(InvalidParameter)

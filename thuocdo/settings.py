@@ -1,8 +1,10 @@
 """Django settings, read from the environment (see README, "Cấu hình")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +38,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Serves Swagger UI from its own static files (ninja/static/ninja/), not from a CDN.
+    "ninja",
+    "axes",
+    "csp",
     "thuocdo.units",
     "thuocdo.accounts",
     "thuocdo.dossiers",
@@ -50,13 +56,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "thuocdo.api_limits.ApiBodyLimitMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thuocdo.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "thuocdo.security.SignedInNoStoreMiddleware",
+    "thuocdo.security.DenialLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The largest request body read: a documented API batch (10,000 events, pretty-printed, every field
@@ -111,6 +122,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes, ADR 0008): after LOGIN_FAILURE_LIMIT failures within the cool-off,
+# a login name is locked, and so is an address, for LOGIN_LOCKOUT_MINUTES after the last counted failure.
+# Attempts while locked are refused and audited but do not extend the lock (an attacker cannot keep a
+# name locked for good by hammering it). The address is REMOTE_ADDR: behind a proxy, `thuocdo serve`
+# (uvicorn) takes it from X-Forwarded-For when the proxy is in FORWARDED_ALLOW_IPS.
+AUTHENTICATION_BACKENDS = [
+    "thuocdo.accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "thuocdo.accounts.lockout.lockout_response"
+AXES_COOLOFF_MESSAGE = _("Đăng nhập sai quá nhiều lần nên tài khoản hoặc địa chỉ này tạm bị khóa. Xin thử lại sau.")
+# Unaudited deletes of attempts from the admin would lift locks silently; a lock ends with its cool-off
+# or with `thuocdo axes_reset_username NAME`.
+AXES_ENABLE_ADMIN = False
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -136,6 +166,35 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Security headers ---------------------------------------------------------
+# Content-Security-Policy on every page (django-csp): scripts, styles, fonts and connections from this
+# site only; no inline script or style anywhere (htmx is told not to insert its indicator <style>, see
+# web/_live_head.html). data: images are Swagger UI's icons (in its stylesheet).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# HTTPS=1: the site is served over HTTPS by a proxy in front of it that sets X-Forwarded-Proto (and
+# drops a client's own). Cookies are then Secure and browsers are told to use HTTPS only (HSTS).
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    # A year, the usual value; start lower (HSTS_SECONDS=300) while trying a new domain.
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
 
 LOGGING = {
     "version": 1,

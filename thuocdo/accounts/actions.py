@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from thuocdo.accounts import audit
 from thuocdo.accounts.choices import Role, Scope
-from thuocdo.accounts.models import ApiToken, User
+from thuocdo.accounts.models import ApiToken, AuditEntry, User
 from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tokens import hash_secret, new_secret
 from thuocdo.units.models import Unit
@@ -96,3 +96,17 @@ def ensure_user(
             before=before, after={"role": user.role, "unit": unit.code},
         )
     return user, created
+
+
+def record_login_lockout(username: str, ip_address: str, path: str) -> AuditEntry:
+    """Audit a login the throttle refused (django-axes): which login name, from which address, on which form.
+
+    The actor is the system (no one is signed in); the row names the login name tried, which may not
+    exist. Written once for the attempt that reaches the limit and once for each attempt while locked.
+    """
+    username = username[:150]
+    with transaction.atomic():
+        return audit.record(
+            Actor.system(), "accounts.login_locked_out", "User", username[:100],
+            after={"username": username, "ip_address": ip_address, "path": path[:200]},
+        )

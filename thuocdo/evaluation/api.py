@@ -1,17 +1,22 @@
 """Scores API: rankings, explanations and the dossiers behind a number."""
 
+from datetime import datetime
+from typing import Any
+
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from thuocdo.accounts.permissions import readable_units, require_read
+from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.explain import dossier_page, dossiers_behind, explain
-from thuocdo.evaluation.periods import PeriodError, parse_period
+from thuocdo.evaluation.periods import parse_period, shown
 from thuocdo.evaluation.queries import as_json, ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 from thuocdo.units.models import Unit
 
 router = Router(tags=["Đánh giá, xếp hạng"])
+LEVELS = ("province", "agency", "commune")
 
 
 class ScoresQuery(Schema):
@@ -51,15 +56,92 @@ class ScoresOut(Schema):
     scores: list[ScoreOut]
 
 
+class PeriodRef(Schema):
+    code: str
+    label: str
+    from_: str = Field(..., alias="from")
+    to: str
+
+
+class MetricValueOut(Schema):
+    code: str
+    value: float | None
+    records: bool = Field(..., description="true: /dossiers lists the dossiers behind this number")
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    rule: str
+    status: str
+    max: float | None
+    points: float | None
+    numerator: float | None
+    denominator: float | None
+    ratio: float | None
+    estimate: bool
+    label: str | None
+    metrics: list[MetricValueOut]
+
+
+class GroupOut(Schema):
+    code: str
+    name: str
+    max: float | None
+    points: float | None
+    official: float | None
+    indicators: list[IndicatorOut]
+
+
+class ExplainOut(Schema):
+    unit: UnitRef
+    framework: FrameworkRef
+    period: PeriodRef
+    total: float | None
+    max: float | None
+    grade: str | None
+    complete: bool
+    groups: list[GroupOut]
+
+
+class DossierOut(Schema):
+    unit_code: str
+    dossier_code: str
+    procedure_code: str
+    channel: int
+    accepted_at: datetime | None
+    due_at: datetime | None
+    extended_due_at: datetime | None
+    ended_at: datetime | None
+    outcome: str
+    supplements: int
+
+
+class DossiersOut(Schema):
+    unit: str
+    metric: str
+    period: str
+    count: int
+    page: int
+    pages: int
+    dossiers: list[DossierOut]
+
+
 class ErrorOut(Schema):
     detail: str
 
 
-def _period(text: str):
-    try:
-        return parse_period(text)
-    except PeriodError as exc:
-        raise HttpError(422, f"period: {exc}") from exc
+class InvalidParameterOut(Schema):
+    detail: str = Field(..., description="«tham số»: lý do, bằng tiếng Việt")
+    param: str = Field(..., description="the query parameter at fault, as sent: period, level, metric…")
+
+
+class ValidationOut(Schema):
+    # Ninja's own validation errors (a missing or non-integer parameter) are a list.
+    detail: list[dict[str, Any]]
+
+
+ERRORS = {400: InvalidParameterOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationOut}
 
 
 def _framework(code: str):
@@ -69,13 +151,13 @@ def _framework(code: str):
         raise HttpError(404, str(exc)) from exc
 
 
-@router.get("/scores", response={200: ScoresOut, 404: ErrorOut, 422: ErrorOut},
+@router.get("/scores", response={200: ScoresOut, **ERRORS},
             summary="Điểm, xếp loại, thứ hạng của các đơn vị một cấp trong một kỳ")
 def get_scores(request, q: Query[ScoresQuery]):
-    period = _period(q.period)
+    period = parse_period(q.period)
     framework = _framework(q.framework)
-    if q.level not in ("province", "agency", "commune"):
-        raise HttpError(422, "level: phải là province, agency hoặc commune")
+    if q.level not in LEVELS:
+        raise InvalidParameter("level", f"Phải là province, agency hoặc commune, không phải {shown(q.level)}")
     parent = get_object_or_404(Unit, code=q.parent) if q.parent else None
     readable = set(readable_units(request.auth).values_list("code", flat=True))
     rows = ranking(framework, q.level, parent, period, q.procedure)
@@ -83,20 +165,19 @@ def get_scores(request, q: Query[ScoresQuery]):
             "scores": [as_json(r) for r in rows if r.unit.code in readable]}
 
 
-@router.get("/scores/{code}/explain", summary="Giải thích điểm của một đơn vị: chỉ số → số liệu → hồ sơ")
+@router.get("/scores/{code}/explain", response={200: ExplainOut, **ERRORS}, by_alias=True,
+            summary="Giải thích điểm của một đơn vị (cả toàn quốc, VN): nhóm → chỉ số → số liệu → hồ sơ")
 def get_explain(request, code: str, period: str, framework: str = "qd766", procedure: str = ""):
     unit = get_object_or_404(Unit, code=code)
     require_read(request.auth, unit)
-    return explain(_framework(framework), unit, _period(period), procedure)
+    return explain(_framework(framework), unit, parse_period(period), procedure)
 
 
-@router.get("/scores/{code}/dossiers", summary="Các hồ sơ đứng sau một số liệu (50 hồ sơ mỗi trang)")
+@router.get("/scores/{code}/dossiers", response={200: DossiersOut, **ERRORS},
+            summary="Các hồ sơ đứng sau một số liệu (50 hồ sơ mỗi trang; trang ngoài khoảng: trang gần nhất)")
 def get_dossiers(request, code: str, metric: str, period: str, page: int = 1):
     unit = get_object_or_404(Unit, code=code)
     require_read(request.auth, unit)
-    span = _period(period)
-    try:
-        rows = dossiers_behind(unit, metric, span.start, span.end)
-    except ValueError as exc:
-        raise HttpError(422, f"metric: {exc}") from exc
+    span = parse_period(period)
+    rows = dossiers_behind(unit, metric, span.start, span.end)
     return {"unit": unit.code, "metric": metric, "period": span.code, **dossier_page(rows, page)}

@@ -9,11 +9,11 @@ from django.db.models import Q, QuerySet
 
 from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import Outcome
+from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.frameworks import Framework
-from thuocdo.evaluation.periods import Period
-from thuocdo.evaluation.queries import _num, official_scores, score_units
+from thuocdo.evaluation.periods import SHOWN_CHARS, Period
+from thuocdo.evaluation.queries import _num, official_scores, score_units, scoring_values
 from thuocdo.metrics import codes
-from thuocdo.metrics.bulk import unit_values
 from thuocdo.metrics.queries import end_of_day, scope_filter
 from thuocdo.units.models import Unit
 
@@ -21,9 +21,10 @@ PAGE_SIZE = 50
 
 
 def explain(framework: Framework, unit: Unit, period: Period, procedure: str = "") -> dict:
-    """Every group and indicator of the unit's score with the numbers behind it."""
-    score = score_units(framework, [unit], period, procedure)[unit.code]
-    values = unit_values([unit], period.start, period.end, framework.metrics, procedure).get(unit.code, {})
+    """Every group and indicator of the unit's score with the numbers behind it (the nation's like a province's)."""
+    read = scoring_values(framework, [unit], period, procedure)
+    score = score_units(framework, [unit], period, procedure, values=read)[unit.code]
+    values = read.get(unit.code, {})
     official = official_scores([unit], framework.code, period, procedure).get(unit.code, {})
     groups = []
     for group in score.groups.values():
@@ -53,7 +54,10 @@ def explain(framework: Framework, unit: Unit, period: Period, procedure: str = "
 
 
 def dossiers_behind(unit: Unit, metric: str, start: date, end: date) -> QuerySet[Dossier]:
-    """The dossiers a dossier metric counts for a unit over [start, end] (the records behind the number)."""
+    """The dossiers a dossier metric counts for a unit over [start, end] (the records behind the number).
+
+    Any other metric is an InvalidParameter naming `metric`.
+    """
     base = Dossier.objects.filter(scope_filter(unit))
     received = Q(accepted_day__gte=start, accepted_day__lte=end)
     ended = Q(ended_day__gte=start, ended_day__lte=end)
@@ -78,7 +82,8 @@ def dossiers_behind(unit: Unit, metric: str, start: date, end: date) -> QuerySet
             overdue = Q(supplements__gte=2) | Q(extended_due_at__lt=as_of)
             rows = rows.filter(overdue if metric == codes.PENDING_OVERDUE else ~overdue)
     else:
-        raise ValueError(f"{metric} không phải chỉ tiêu hồ sơ: không có hồ sơ đứng sau số liệu này.")
+        reason = "không phải chỉ tiêu hồ sơ: không có hồ sơ đứng sau số liệu này."
+        raise InvalidParameter("metric", f"{metric[:SHOWN_CHARS]} {reason}")
     return rows.order_by("accepted_at", "dossier_code")
 
 

@@ -14,7 +14,12 @@ Accepted strings (`parse_period`; surrounding spaces and the case of W/Q/BC are 
     bc:2026                 Decree 09 reporting year: 15/12/2025–14/12/2026
 
 "bc" stands for "báo cáo". Dates are local days in Asia/Ho_Chi_Minh; "today" defaults to the local
-date there. Years run from 1000 to 9999.
+date there. The year a period names and every date it gives lie in 2000–2100 (`metrics.periods`): a
+period outside is refused like a malformed one, before any date arithmetic could overflow.
+
+A refused period is a PeriodError, the shared InvalidParameter naming the parameter the caller sent
+(`period` unless told otherwise: `parse_period("…", param="week")`), so the API answers 400 with it
+and pages show it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from thuocdo.errors import InvalidParameter
+from thuocdo.metrics.periods import FIRST_YEAR, LAST_YEAR, dmy, out_of_window
 
 LOCAL_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ROLLING_DAYS = 3660  # ten years of days; longer windows are surely typos
@@ -35,8 +43,14 @@ _FORMS = (
 )
 
 
-class PeriodError(ValueError):
-    """A period string that is not one of the accepted forms, or names a date that does not exist."""
+SHOWN_CHARS = 40  # a value echoed in a message is cut here: a 5,000-character query stays out of the page
+
+
+class PeriodError(InvalidParameter):
+    """A period string that is not an accepted form, names a day that does not exist or lies outside 2000–2100."""
+
+    def __init__(self, message: str, param: str = "period"):
+        super().__init__(param, message)
 
 
 class PeriodKind(StrEnum):
@@ -215,17 +229,31 @@ _PATTERNS = (
 _COMPILED = tuple((re.compile(pattern, re.IGNORECASE), build) for pattern, build in _PATTERNS)
 
 
-def parse_period(text: str, today: date | None = None) -> Period:
-    """Turn a period string into a Period, raising PeriodError with the accepted forms if it is not one."""
+def parse_period(text: str, today: date | None = None, *, param: str = "period") -> Period:
+    """Turn a period string into a Period; PeriodError (naming `param`, listing the accepted forms) if it is not one."""
     cleaned = text.strip()
     for pattern, build in _COMPILED:
         match = pattern.fullmatch(cleaned)
         if match:
             try:
+                _check_year(match.groupdict().get("year"))
                 return build(match, today)
             except PeriodError as error:
-                raise PeriodError(f"Kỳ không hợp lệ {cleaned!r}: {error}") from None
-    raise PeriodError(f"Kỳ không hợp lệ: {text!r}. Các dạng được chấp nhận: {_FORMS}")
+                raise PeriodError(f"Kỳ không hợp lệ {shown(cleaned)}: {error.message}", param) from None
+    raise PeriodError(f"Kỳ không hợp lệ: {shown(text)}. Các dạng được chấp nhận: {_FORMS}", param)
+
+
+def parse_range(start: str, end: str, *, start_param: str = "from", end_param: str = "to") -> Period:
+    """Turn two dates given apart (`?from=2026-08-01&to=2026-08-20`) into a custom Period, naming the wrong one."""
+    first, last = _date(start.strip(), start_param), _date(end.strip(), end_param)
+    if last < first:
+        raise PeriodError(f"Phải không sớm hơn {start_param} ({dmy(first)}), không phải {dmy(last)}", end_param)
+    return Period.custom(first, last)
+
+
+def shown(text: str) -> str:
+    """A value the caller sent, quoted for a message and cut to SHOWN_CHARS characters."""
+    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
 
 
 def whole_months(period: Period) -> list[date] | None:
@@ -237,12 +265,24 @@ def whole_months(period: Period) -> list[date] | None:
     return [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(count)]
 
 
-def _date(text: str) -> date:
-    """Parse YYYY-MM-DD, naming the impossible date in the error."""
+def _date(text: str, param: str = "period") -> date:
+    """Parse YYYY-MM-DD within the supported window, naming the impossible or far date in the error."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"Ngày không tồn tại: {text}") from None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise PeriodError(f"Ngày không tồn tại: {text}", param) from None
+        raise PeriodError(f"Ngày không hợp lệ: {shown(text)} (cần dạng 2026-08-14)", param) from None
+    reason = out_of_window(day)
+    if reason:
+        raise PeriodError(reason, param)
+    return day
+
+
+def _check_year(year: str | None) -> None:
+    """Refuse a named year outside the supported window (before building dates from it)."""
+    if year is not None and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise PeriodError(f"Năm phải từ {FIRST_YEAR} đến {LAST_YEAR}, không phải {year}")
 
 
 def _first_day(year: int, month: int) -> date:
@@ -270,4 +310,4 @@ def _check_quarter(quarter: int) -> int:
 
 def _dmy(day: date) -> str:
     """Format a date the Vietnamese way: 14/08/2026."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return dmy(day)

@@ -11,7 +11,8 @@ from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import OfficialScore
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.scoring import Status, UnitScore, change, rank, score_unit
-from thuocdo.metrics.bulk import unit_values
+from thuocdo.metrics import codes
+from thuocdo.metrics.bulk import Values, pending_values, provinces_with_stream, unit_values
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 
@@ -35,10 +36,36 @@ def peers(level: str, parent: Unit | None) -> list[Unit]:
     return list(units)
 
 
-def score_units(framework: Framework, units: list[Unit], period: Period, procedure: str = "") -> dict[str, UnitScore]:
-    """Score each unit for the period from the metric store (one bulk read for all of them)."""
+def scoring_level(unit: Unit) -> str:
+    """The framework level a unit is scored at: the nation is scored like a province, from its own totals.
+
+    Frameworks name indicators for provinces, agencies and communes; the nation's figures (rolled up
+    from every province) answer the same questions a province's do.
+    """
+    return Level.PROVINCE if unit.level == Level.NATIONAL else unit.level
+
+
+def scoring_values(framework: Framework, units: list[Unit], period: Period, procedure: str = "") -> Values:
+    """Every metric the framework needs, per unit, over the period (one bulk read for all of them).
+
+    The nation's pending dossiers are counted over every province once any province sends its
+    dossier stream (the store's rule for provinces, `metrics.bulk.unit_values`, reads the nation's
+    own province code, which it has none of).
+    """
     values = unit_values(units, period.start, period.end, framework.metrics, procedure)
-    return {u.code: score_unit(framework, u.level, values.get(u.code, {})) for u in units}
+    nation = [u for u in units if u.level == Level.NATIONAL]
+    if nation and not procedure and framework.metrics.intersection(codes.PENDING_CODES) and provinces_with_stream():
+        for code, got in pending_values(nation, period.end).items():
+            values.setdefault(code, {}).update(got)
+    return values
+
+
+def score_units(framework: Framework, units: list[Unit], period: Period, procedure: str = "",
+                values: Values | None = None) -> dict[str, UnitScore]:
+    """Score each unit for the period from the metric store (or from `values` already read for them)."""
+    if values is None:
+        values = scoring_values(framework, units, period, procedure)
+    return {u.code: score_unit(framework, scoring_level(u), values.get(u.code, {})) for u in units}
 
 
 def official_scores(units: list[Unit], framework_code: str, period: Period, procedure: str = "") -> dict:

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,8 +17,10 @@ from thuocdo.accounts.choices import Scope
 from thuocdo.accounts.permissions import Actor, may_write
 from thuocdo.db import select_existing, upsert_replace
 from thuocdo.metrics import codes
+from thuocdo.metrics.definitions import OutOfBounds, to_stored
 from thuocdo.metrics.models import MetricInput
 from thuocdo.metrics.notify import publish_after_commit
+from thuocdo.metrics.periods import out_of_window
 from thuocdo.metrics.rollup import apply_deltas
 from thuocdo.units.models import Unit
 
@@ -34,7 +37,8 @@ class MetricValueIn(BaseModel):
     unit_code: str = Field(min_length=2, max_length=16)
     metric: str = Field(min_length=3, max_length=80)
     day: date
-    value: float = Field(allow_inf_nan=False)  # NaN cannot be stored in SQLite and would poison every sum
+    # Decimal, not float: "0.1" stays 0.1 on its way to the integer stored (definitions.to_stored).
+    value: Decimal = Field(allow_inf_nan=False)
     source: str | None = Field(default=None, min_length=1, max_length=100)
     procedure_code: str = Field(default="", max_length=40)
 
@@ -50,7 +54,8 @@ def record_metric_values(
     """Store figures from reports or imports; the latest value per (source, unit, metric, day) wins.
 
     A replay changes nothing; a corrected value moves the store by the difference. Bad rows
-    come back with their reasons and never cost the good ones.
+    come back with their reasons and never cost the good ones. A value must keep its metric's
+    bounds (`definitions`); it is stored as an exact integer of the metric's smallest unit.
     """
     units = Unit.objects.in_bulk(field_name="code")
     rejected, good = [], {}
@@ -65,6 +70,8 @@ def record_metric_values(
         errors = []
         if not source:
             errors.append("source: thiếu nguồn số liệu")
+        if (outside := out_of_window(row.day)) is not None:
+            errors.append(f"day: {outside}")
         if unit is None or not unit.province_code:
             errors.append(f"unit_code: không có đơn vị mã {row.unit_code}")
         elif not may_write(actor, unit, Scope.METRICS_WRITE):
@@ -73,11 +80,16 @@ def record_metric_values(
             errors.append("metric: mã chỉ tiêu chỉ gồm chữ thường, số, '_' và '.', ví dụ report.staff.quota")
         elif row.metric in codes.DOSSIER_CODES:
             errors.append(f"metric: {row.metric} được tính từ sự kiện hồ sơ, không nhận giá trị trực tiếp")
+        else:
+            try:
+                stored = to_stored(row.metric, row.value)
+            except OutOfBounds as exc:
+                errors.append(f"value: {exc}")
         if errors:
             rejected.append({"index": index, "errors": errors})
             continue
         key = (unit.province_code, source, unit.code, row.metric, row.procedure_code, row.day)
-        good[key] = row.value  # within one batch, the last row for a key wins
+        good[key] = stored  # within one batch, the last row for a key wins
     if not good:  # nothing to store: no audit row, as for a batch of dossier events with no valid row
         return {"stored": 0, "rejected": rejected}
     with transaction.atomic():
@@ -88,7 +100,7 @@ def record_metric_values(
         deltas: Counter = Counter()
         for key, value in good.items():
             province, _source, unit_code, metric, procedure, day = key
-            deltas[(province, unit_code, procedure, metric, day)] += value - previous.get(key, 0.0)
+            deltas[(province, unit_code, procedure, metric, day)] += value - previous.get(key, 0)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         upsert_replace(INPUT_TABLE, INPUT_KEY, (*INPUT_KEY, "value", "updated_at"),
                        [(*key, value, now) for key, value in good.items()])

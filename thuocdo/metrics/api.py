@@ -9,7 +9,10 @@ from ninja.errors import HttpError
 
 from thuocdo.accounts.api_auth import TokenAuth
 from thuocdo.accounts.permissions import require_read
+from thuocdo.api_schemas import errors
+from thuocdo.errors import InvalidParameter
 from thuocdo.metrics.actions import record_metric_values
+from thuocdo.metrics.periods import check_window
 from thuocdo.metrics.queries import metric_totals
 from thuocdo.units.models import Unit
 
@@ -31,15 +34,6 @@ class MetricsOut(Schema):
     metrics: dict[str, float]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class InvalidOut(Schema):
-    # Ninja's own validation errors are a list; HttpError(422, "…") gives a sentence.
-    detail: str | list[dict[str, Any]]
-
-
 class ValuesIn(Schema):
     values: list[Any] = Field(..., max_length=10_000)
 
@@ -54,13 +48,14 @@ class ValuesOut(Schema):
     rejected: list[ValueRejection]
 
 
-@router.get("/metrics", response={200: MetricsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
+@router.get("/metrics", response={200: MetricsOut, **errors(400, 401, 403, 404, 422)},
             by_alias=True, summary="Số liệu của một đơn vị trong một khoảng ngày")
 def get_metrics(request, filters: Query[MetricsQuery]):
     unit = get_object_or_404(Unit, code=filters.unit)
     require_read(request.auth, unit)
     if filters.to < filters.from_:
-        raise HttpError(422, "to: phải không sớm hơn from")
+        raise InvalidParameter("to", "phải không sớm hơn from")
+    check_window(filters.from_, filters.to)  # 400 naming from or to outside 2000–2100 (metrics/periods.py)
     wanted = [c.strip() for c in filters.codes.split(",") if c.strip()] if filters.codes else None
     try:
         totals = metric_totals(unit, filters.from_, filters.to, wanted, filters.procedure)
@@ -69,7 +64,7 @@ def get_metrics(request, filters: Query[MetricsQuery]):
     return {"unit": unit.code, "from": filters.from_, "to": filters.to, "metrics": dict(sorted(totals.items()))}
 
 
-@router.post("/metric-values", response={200: ValuesOut, 401: ErrorOut, 422: InvalidOut}, auth=TokenAuth(),
+@router.post("/metric-values", response={200: ValuesOut, **errors(400, 401, 403, 413, 422)}, auth=TokenAuth(),
              summary="Gửi số liệu từ nguồn khác (báo cáo định kỳ, cổng quốc gia); cần quyền metrics:write")
 def post_values(request, payload: ValuesIn):
     return record_metric_values(request.auth, payload.values, default_source=request.auth.token.name)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import Outcome
 from thuocdo.metrics import codes
+from thuocdo.metrics.definitions import from_stored
 from thuocdo.metrics.models import Grain, MetricValue, PeriodValue
 from thuocdo.metrics.periods import split_range
 from thuocdo.metrics.queries import end_of_day, overdue_now
@@ -43,7 +44,7 @@ def stored_values(unit_codes: list[str], start: date, end: date, metrics: Iterab
         .annotate(total=Sum("value"))
     )
     for unit_code, metric, total in rows:
-        out[unit_code][metric] = total
+        out[unit_code][metric] = from_stored(metric, total)
     return out
 
 

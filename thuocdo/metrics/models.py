@@ -2,6 +2,9 @@
 
 from django.db import models
 
+# Whole-period values (floats) stay within ±10^15: finite, and whole numbers that far are exact (< 2^53).
+PERIOD_VALUE_LIMIT = 10.0**15
+
 
 class Grain(models.TextChoices):
     DAY = "d", "Ngày"
@@ -14,7 +17,8 @@ class MetricValue(models.Model):
     Rows exist for the commune (or agency) the facts belong to and, rolled up in the same
     transaction, for its province and for the nation (`VN`). `procedure_code` is "" for all
     procedures together; per-procedure rows are kept at month grain. Day rows and month rows
-    are both maintained so that any period is a handful of rows per unit.
+    are both maintained so that any period is a handful of rows per unit. `value` is a whole
+    number of the metric's smallest unit (`definitions.from_stored` turns it into the figure).
     """
 
     province_code = models.CharField("mã tỉnh", max_length=2)
@@ -23,7 +27,8 @@ class MetricValue(models.Model):
     procedure_code = models.CharField("mã thủ tục", max_length=40, default="", blank=True)
     grain = models.CharField("độ chi tiết", max_length=1, choices=Grain.choices)
     start = models.DateField("từ ngày")
-    value = models.FloatField("giá trị", default=0)
+    # An integer, not a float: sums stay exact and a row cannot drift (issue 9; ADR 0007).
+    value = models.BigIntegerField("giá trị (đơn vị nhỏ nhất)", default=0)
 
     class Meta:
         verbose_name = "số liệu chỉ tiêu"
@@ -44,7 +49,8 @@ class MetricInput(models.Model):
     """One figure given by a source other than the dossier stream (periodic report, portal import).
 
     Giá trị chỉ tiêu từ nguồn khác. The latest value for (source, unit, metric, procedure, day)
-    wins; a replay changes nothing, a correction moves the store by the difference.
+    wins; a replay changes nothing, a correction moves the store by the difference. `value` is
+    a whole number of the metric's smallest unit, within its bounds (`metrics.definitions`).
     """
 
     province_code = models.CharField("mã tỉnh", max_length=2)
@@ -52,7 +58,7 @@ class MetricInput(models.Model):
     metric = models.CharField("chỉ tiêu", max_length=80)
     procedure_code = models.CharField("mã thủ tục", max_length=40, default="", blank=True)
     day = models.DateField("ngày")
-    value = models.FloatField("giá trị")
+    value = models.BigIntegerField("giá trị (đơn vị nhỏ nhất)")
     source = models.CharField("nguồn", max_length=100)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
@@ -91,6 +97,7 @@ class PeriodValue(models.Model):
 
     The national portal publishes its evaluation counts per month, quarter and year, not per day;
     a score for exactly that period uses them. Keyed by source so a re-import replaces its own rows.
+    Values are floats (published scores have decimals), finite and within ±10^15 (a database check).
     """
 
     province_code = models.CharField("mã tỉnh", max_length=2)
@@ -110,7 +117,12 @@ class PeriodValue(models.Model):
             models.UniqueConstraint(
                 fields=["province_code", "source", "unit_code", "metric", "procedure_code", "start", "end"],
                 name="period_value_key",
-            )
+            ),
+            # No Infinity, no NaN (PostgreSQL orders NaN above every number; SQLite stores it as NULL).
+            models.CheckConstraint(
+                condition=models.Q(value__gte=-PERIOD_VALUE_LIMIT, value__lte=PERIOD_VALUE_LIMIT),
+                name="period_value_finite",
+            ),
         ]
         indexes = [models.Index(fields=["unit_code", "start", "end"], name="period_value_unit_period")]
 

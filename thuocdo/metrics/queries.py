@@ -10,6 +10,7 @@ from django.utils import timezone
 from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import LOCAL_TZ, Outcome
 from thuocdo.metrics import codes
+from thuocdo.metrics.definitions import from_stored
 from thuocdo.metrics.models import Grain, MetricValue
 from thuocdo.metrics.periods import split_range
 from thuocdo.units.choices import Level
@@ -22,8 +23,11 @@ def end_of_day(day: date) -> datetime:
 
 
 def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None = None,
-                  procedure: str = "") -> dict[str, float]:
-    """Sum the stored metrics of a unit over [start, end]: whole months from month rows, edges from day rows."""
+                  procedure: str = "") -> dict[str, int | float]:
+    """Sum the stored metrics of a unit over [start, end]: whole months from month rows, edges from day rows.
+
+    Counts come back as ints; hours, amounts, ratios and percents as floats of their exact integer sum.
+    """
     months, loose = split_range(start, end)
     if procedure and loose:
         raise ValueError("Số liệu theo thủ tục được lưu theo tháng: hãy chọn khoảng gồm trọn các tháng.")
@@ -38,8 +42,7 @@ def stored_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
     if metrics is not None:
         rows = rows.filter(metric__in=metrics)
     totals = rows.values("metric").annotate(total=Sum("value")).values_list("metric", "total")
-    # Counts are stored as floats (other sources send fractions such as hours); show whole numbers as ints.
-    return {m: int(v) if float(v).is_integer() else v for m, v in totals}
+    return {m: from_stored(m, v) for m, v in totals}
 
 
 def scope_filter(unit: Unit) -> Q:

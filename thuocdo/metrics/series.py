@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from statistics import median
 
+from thuocdo.metrics.definitions import from_stored
 from thuocdo.metrics.models import Grain, MetricValue
 
 Series = dict[str, dict[date, dict[str, float]]]
@@ -23,7 +24,7 @@ def daily_values(unit_codes: Iterable[str], start: date, end: date, metrics: Ite
         metric__in=list(metrics),
     ).values_list("unit_code", "start", "metric", "value")
     for unit_code, day, metric, value in rows:
-        out[unit_code][day][metric] = value
+        out[unit_code][day][metric] = from_stored(metric, value)
     return out
 
 

@@ -1,7 +1,8 @@
 """Exports of a unit's view: `/u/<code>/xuat/excel/` (.xlsx) and `/u/<code>/xuat/bao-cao-tuan.pdf`.
 
 Access goes through the permission module like the pages: the unit must be readable, and a
-ranking lists only the units the user may read (ranks stay those among all peers).
+ranking lists only the units the user may read (ranks stay those among all peers). A bad `period`,
+`week`, `framework` or `level` is an InvalidParameter: 400 with the message, like the pages.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.utils import timezone
 
 from thuocdo.accounts.permissions import Actor, readable_units
 from thuocdo.alerts.queries import current_alerts
-from thuocdo.evaluation.periods import Period, PeriodError, PeriodKind, parse_period
+from thuocdo.errors import InvalidParameter
+from thuocdo.evaluation.frameworks import Framework
+from thuocdo.evaluation.periods import Period, PeriodKind, parse_period, shown
 from thuocdo.evaluation.queries import ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 from thuocdo.metrics.queries import metric_totals
@@ -22,6 +25,7 @@ from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 from thuocdo.web import documents
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
+from thuocdo.web.picker import FRAMEWORKS, bounded
 
 DEFAULT_FRAMEWORK = "qd766"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,12 +37,9 @@ def ranking_xlsx(request, code: str):
         unit = readable_unit_or_deny(request, code)
     except LoginRequired:
         return login_redirect(request)
-    try:
-        period = parse_period(request.GET.get("period") or f"{timezone.localdate():%Y-%m}")
-        framework = current_framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)[1]
-        level, parent = ranking_scope(unit, request.GET.get("level", ""))
-    except (PeriodError, UnknownFramework, ValueError) as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    period = bounded(parse_period(request.GET.get("period") or f"{timezone.localdate():%Y-%m}"), "period")
+    framework = _framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)
+    level, parent = ranking_scope(unit, request.GET.get("level", ""))
     rows = _readable_rows(request, ranking(framework, level, parent, period))
     content = documents.ranking_workbook(documents.ranking_title(level, parent), framework, period, level, rows)
     return _attachment(content, XLSX, f"xep-hang-{unit.code}-{framework.code}-{period.code}.xlsx")
@@ -51,13 +52,11 @@ def weekly_report_pdf(request, code: str):
     except LoginRequired:
         return login_redirect(request)
     today = timezone.localdate()
-    try:
-        week = parse_period(request.GET.get("week") or _last_week(today))
-        if week.kind is not PeriodKind.WEEK:
-            raise PeriodError("week: cần một tuần ISO, ví dụ 2026-W33")
-        framework = current_framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)[1]
-    except (PeriodError, UnknownFramework) as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    text = request.GET.get("week") or _last_week(today)
+    week = parse_period(text, param="week")
+    if week.kind is not PeriodKind.WEEK:
+        raise InvalidParameter("week", f"Cần một tuần ISO, ví dụ 2026-W33, không phải {shown(text)}")
+    framework = _framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)
     report = build_weekly_report(request, unit, week, framework, today)
     return _attachment(documents.weekly_report_pdf(report), "application/pdf",
                        f"bao-cao-tuan-{unit.code}-{week.code}.pdf")
@@ -87,15 +86,27 @@ def ranking_scope(unit: Unit, level: str) -> tuple[str, Unit | None]:
     """
     if unit.level == Level.NATIONAL:
         if level not in ("", Level.PROVINCE):
-            raise ValueError("level: trang toàn quốc xếp hạng các tỉnh (province)")
+            raise InvalidParameter("level", f"Trang toàn quốc xếp hạng các tỉnh (province), không phải {shown(level)}")
         return Level.PROVINCE, None
     if unit.level == Level.PROVINCE:
         if level not in ("", Level.COMMUNE, Level.AGENCY):
-            raise ValueError("level: trang tỉnh xếp hạng xã (commune) hoặc sở, ngành (agency)")
+            raise InvalidParameter("level", "Trang tỉnh xếp hạng xã (commune) hoặc sở, ngành (agency), "
+                                            f"không phải {shown(level)}")
         return (level or Level.COMMUNE), unit
     if level not in ("", unit.level):
-        raise ValueError(f"level: trang này xếp hạng các đơn vị cấp {unit.level}")
+        raise InvalidParameter("level", f"Trang này xếp hạng các đơn vị cấp {unit.level}, không phải {shown(level)}")
     return unit.level, unit.parent
+
+
+def _framework(code: str) -> Framework:
+    """The current version of a framework, or an InvalidParameter naming `framework`."""
+    if code not in dict(FRAMEWORKS):
+        known = ", ".join(known for known, _label in FRAMEWORKS)
+        raise InvalidParameter("framework", f"Không có bộ chỉ số {shown(code)}; có: {known}")
+    try:
+        return current_framework(code)[1]
+    except UnknownFramework as exc:
+        raise InvalidParameter("framework", str(exc)) from exc
 
 
 def _readable_rows(request, rows):

@@ -1,7 +1,10 @@
-"""Language: Vietnamese for everyone unless the user picked English (cookie), whatever the browser says."""
+"""Page middleware: the chosen language, and a bad parameter answered 400 on the page instead of a 500."""
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
+
+from thuocdo.errors import InvalidParameter
 
 
 class ChosenLanguageMiddleware:
@@ -9,6 +12,12 @@ class ChosenLanguageMiddleware:
 
     Django's LocaleMiddleware would follow the browser's Accept-Language; many officials use
     English-language browsers but expect a Vietnamese system.
+
+    It also answers every InvalidParameter a page, fragment or export raises (a period outside
+    2000–2100, a metric or level that does not exist…) with status 400: a page in the site's layout
+    naming the parameter, or for a fragment (htmx) just the message. One place, not one per view; the
+    API answers the same error as JSON itself (`thuocdo.api`). It lives here because this is the
+    middleware every page already passes through.
     """
 
     def __init__(self, get_response):
@@ -23,3 +32,16 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, InvalidParameter):
+            return None
+        return invalid_parameter_response(request, exception)
+
+
+def invalid_parameter_response(request, error: InvalidParameter):
+    """The 400 answer to a bad parameter: the message page, or the small message a fragment swaps in."""
+    match = request.resolver_match
+    fragment = request.headers.get("HX-Request") == "true" or (match is not None and match.url_name == "fragment")
+    template = "web/fragments/_invalid.html" if fragment else "web/400.html"
+    return render(request, template, {"param": error.param, "message": error.message}, status=400)

@@ -2,7 +2,10 @@
 
 `?framework=qd766|cqdp2c&period=2026-08|2026-Q3|2026-W33|last-7-days|2026-08-01..2026-08-20`
 `&compare=<period>&color=ontime|online|overdue|grade`; `?from=&to=` (two dates) is a custom range.
-A wrong value is reported on the page and replaced by the default, never a server error.
+An unknown framework or colour is reported on the page and replaced by the default. A malformed or
+out-of-range period (`period`, `compare`, `from`, `to`; outside 2000–2100, or longer than 3 years) is
+an InvalidParameter naming it: the page answers 400 with the message (`web.middleware`), never a
+server error and never figures for a period nobody asked for.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from urllib.parse import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import FrameworkVersion
-from thuocdo.evaluation.periods import Period, PeriodError, parse_period
+from thuocdo.evaluation.periods import SHOWN_CHARS, Period, parse_period, parse_range
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 
 FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp")),
@@ -24,6 +28,7 @@ FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp
 DEFAULT_FRAMEWORK = "qd766"
 COLORS = (("ontime", _("tỷ lệ đúng hạn")), ("online", _("tỷ lệ trực tuyến")),
           ("overdue", _("hồ sơ quá hạn")), ("grade", _("xếp loại")))
+MAX_DAYS = 3 * 366  # ten-year windows would read every row there is
 
 
 @dataclass
@@ -83,19 +88,21 @@ def choose(params, *, default_compare: bool = False, fixed_framework: str | None
     today = timezone.localdate()
     code = fixed_framework or params.get("framework") or DEFAULT_FRAMEWORK
     if code not in dict(FRAMEWORKS):
-        errors.append(str(_("Không có bộ chỉ số “%(code)s”; đang dùng QĐ 766.") % {"code": code}))
+        errors.append(str(_("Không có bộ chỉ số “%(code)s”; đang dùng QĐ 766.") % {"code": code[:SHOWN_CHARS]}))
         code = DEFAULT_FRAMEWORK
     try:
         row, framework = current_framework(code, today)
     except UnknownFramework:
         row, framework = current_framework(DEFAULT_FRAMEWORK, today)
-    text = params.get("period") or ""
     if params.get("from") and params.get("to"):
-        text = f"{params['from']}..{params['to']}"
-    period = _period(text, today, errors) if text else parse_period(f"{today:%Y-%m}")
+        period = bounded(parse_range(params["from"], params["to"]), "to")
+    elif params.get("period"):
+        period = bounded(parse_period(params["period"], today), "period")
+    else:
+        period = parse_period(f"{today:%Y-%m}")
     compare = None
     if params.get("compare"):
-        compare = _period(params["compare"], today, errors, fallback=None)
+        compare = bounded(parse_period(params["compare"], today, param="compare"), "compare")
     elif default_compare:
         compare = period.previous()
     color = params.get("color") or "ontime"
@@ -104,15 +111,10 @@ def choose(params, *, default_compare: bool = False, fixed_framework: str | None
     return Choice(row, framework, period, compare, color, today, errors)
 
 
-def _period(text: str, today: date, errors: list[str], fallback: str | None = "month") -> Period | None:
-    try:
-        period = parse_period(text, today)
-    except PeriodError as exc:
-        errors.append(str(exc))
-        return parse_period(f"{today:%Y-%m}") if fallback else None
-    if period.days > 3 * 366:  # ten-year windows would read every row there is
-        errors.append(str(_("Kỳ dài quá 3 năm; đang dùng tháng này.")))
-        return parse_period(f"{today:%Y-%m}")
+def bounded(period: Period, param: str) -> Period:
+    """Return the period unless it is longer than MAX_DAYS (an InvalidParameter naming `param` then)."""
+    if period.days > MAX_DAYS:
+        raise InvalidParameter(param, str(_("Kỳ dài quá 3 năm: %(label)s") % {"label": period.label}))
     return period
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from thuocdo.accounts.choices import Role
 from thuocdo.accounts.permissions import Actor, may_read, may_write
 from thuocdo.evaluation.store import UnknownFramework
+from thuocdo.security import log_denial
 from thuocdo.units.actions import PROFILE_FIELDS, update_unit_profile
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import NATIONAL_CODE, Level
@@ -122,7 +123,9 @@ def _no_framework(request, exc: Exception):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "web/403.html", {"message": str(exception) if exception else ""}, status=403)
+    response = render(request, "web/403.html", {"message": str(exception) if exception else ""}, status=403)
+    # One log line instead of Django's traceback of the PermissionDenied (thuocdo.security).
+    return log_denial(request, response, exception)
 
 
 @lru_cache(maxsize=1)

@@ -1,10 +1,11 @@
 """The dossiers behind a number: `/u/<code>/ho-so/?metric=dossier.resolved.late&period=2026-08&page=2`."""
 
-from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 
 from thuocdo.dossiers.ontime import Channel, Outcome
+from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.explain import dossier_page
+from thuocdo.evaluation.periods import shown
 from thuocdo.metrics import codes
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
 from thuocdo.web.labels import METRIC_LABELS, OUTCOME_LABELS
@@ -22,11 +23,11 @@ def dossier_list(request, code: str):
         return login_redirect(request)
     metric = request.GET.get("metric") or codes.PENDING_OVERDUE
     if metric not in codes.DOSSIER_CODES:
-        return HttpResponseBadRequest(f"Không có chỉ tiêu hồ sơ “{metric}”.", content_type="text/plain; charset=utf-8")
+        raise InvalidParameter("metric", f"Không có chỉ tiêu hồ sơ {shown(metric)}")
     choice = choose(request.GET)
     try:
         page_number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
+    except ValueError:  # not a number, or more than 4,300 digits: the first page
         page_number = 1
     page = dossier_page(behind(unit, metric, choice.period), page_number)
     for row in page["dossiers"]:

@@ -262,7 +262,7 @@ def test_codes_filter_and_procedure_drill_down(september):
     ("params", "status"),
     [
         ({"unit": "99999", **SEPTEMBER}, 404),
-        ({"unit": LAM_THAO, "from": "2026-09-30", "to": "2026-09-01"}, 422),
+        ({"unit": LAM_THAO, "from": "2026-09-30", "to": "2026-09-01"}, 400),
         ({"unit": LAM_THAO, "from": "2026-02-30", "to": "2026-09-01"}, 422),
         ({"unit": LAM_THAO, "from": "2026-09-02", "to": "2026-09-30", "procedure": "1.001234"}, 422),
     ],

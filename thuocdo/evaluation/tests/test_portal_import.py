@@ -334,7 +334,7 @@ def test_command_summary(db, tmp_path):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--period", "2026-13"], "Kỳ không hợp lệ '2026-13': Tháng phải từ 1 đến 12, không phải 13"),
+    (["--period", "2026-13"], "period: Kỳ không hợp lệ '2026-13': Tháng phải từ 1 đến 12, không phải 13"),
     (["--period", "2026-08", "--procedure", "x" * 41], f"Mã thủ tục quá dài (tối đa 40 ký tự): '{'x' * 41}'"),
 ])
 def test_command_refuses_bad_arguments(arguments, message, db):

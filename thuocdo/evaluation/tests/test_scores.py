@@ -103,9 +103,10 @@ def test_scores_api_shows_only_readable_units_and_refuses_others(stream, client)
 @pytest.mark.parametrize(
     ("params", "status", "detail"),
     [
-        ({"period": "2026-13"}, 422, "period: "),
+        ({"period": "2026-13"}, 400, "period: Kỳ không hợp lệ '2026-13': Tháng phải từ 1 đến 12, không phải 13"),
         ({"period": SEPTEMBER, "framework": "khong_co"}, 404, "Không có bộ chỉ số"),
-        ({"period": SEPTEMBER, "level": "district"}, 422, "level: phải là province, agency hoặc commune"),
+        ({"period": SEPTEMBER, "level": "district"}, 400,
+         "level: Phải là province, agency hoặc commune, không phải 'district'"),
     ],
 )
 def test_bad_score_requests_say_what_is_wrong(stream, client, params, status, detail):

@@ -198,39 +198,39 @@ def value_row(unit: str, value: float, *, day: str = "2026-09-03", metric: str =
 
 
 def test_metric_values_are_stored_and_rolled_up_to_province_and_nation():
-    rows = [value_row(LAM_THAO, 12.5), value_row(PHU_MY, 5), value_row(PHUONG_PHU_MY, 7),
+    rows = [value_row(LAM_THAO, 12), value_row(PHU_MY, 5), value_row(PHUONG_PHU_MY, 7),
             value_row(PHU_THO, 3, metric="portal.online_payments", procedure_code="1.001234", day="2026-09-04")]
 
     assert record_metric_values(Actor.system(), rows) == {"stored": 4, "rejected": []}
 
     assert [quota(c) for c in (LAM_THAO, PHU_MY, PHU_THO, PHUONG_PHU_MY, HCMC, NATION)] == [
-        {QUOTA: 12.5}, {QUOTA: 5}, {QUOTA: 17.5}, {QUOTA: 7}, {QUOTA: 7}, {QUOTA: 24.5}]
+        {QUOTA: 12}, {QUOTA: 5}, {QUOTA: 17}, {QUOTA: 7}, {QUOTA: 7}, {QUOTA: 24}]
     sep3, sep = date(2026, 9, 3), date(2026, 9, 1)
     assert metric_rows() == sorted([
-        ("", NATION, "portal.online_payments", "", "d", date(2026, 9, 4), 3.0),
-        ("", NATION, "portal.online_payments", "", "m", sep, 3.0),
-        ("", NATION, QUOTA, "", "d", sep3, 24.5), ("", NATION, QUOTA, "", "m", sep, 24.5),
-        ("25", PHU_MY, QUOTA, "", "d", sep3, 5.0), ("25", PHU_MY, QUOTA, "", "m", sep, 5.0),
-        ("25", LAM_THAO, QUOTA, "", "d", sep3, 12.5), ("25", LAM_THAO, QUOTA, "", "m", sep, 12.5),
-        ("25", PHU_THO, "portal.online_payments", "", "d", date(2026, 9, 4), 3.0),
-        ("25", PHU_THO, "portal.online_payments", "", "m", sep, 3.0),
-        ("25", PHU_THO, "portal.online_payments", "1.001234", "m", sep, 3.0),
-        ("25", PHU_THO, QUOTA, "", "d", sep3, 17.5), ("25", PHU_THO, QUOTA, "", "m", sep, 17.5),
-        ("79", PHUONG_PHU_MY, QUOTA, "", "d", sep3, 7.0), ("79", PHUONG_PHU_MY, QUOTA, "", "m", sep, 7.0),
-        ("79", HCMC, QUOTA, "", "d", sep3, 7.0), ("79", HCMC, QUOTA, "", "m", sep, 7.0),
+        ("", NATION, "portal.online_payments", "", "d", date(2026, 9, 4), 3),
+        ("", NATION, "portal.online_payments", "", "m", sep, 3),
+        ("", NATION, QUOTA, "", "d", sep3, 24), ("", NATION, QUOTA, "", "m", sep, 24),
+        ("25", PHU_MY, QUOTA, "", "d", sep3, 5), ("25", PHU_MY, QUOTA, "", "m", sep, 5),
+        ("25", LAM_THAO, QUOTA, "", "d", sep3, 12), ("25", LAM_THAO, QUOTA, "", "m", sep, 12),
+        ("25", PHU_THO, "portal.online_payments", "", "d", date(2026, 9, 4), 3),
+        ("25", PHU_THO, "portal.online_payments", "", "m", sep, 3),
+        ("25", PHU_THO, "portal.online_payments", "1.001234", "m", sep, 3),
+        ("25", PHU_THO, QUOTA, "", "d", sep3, 17), ("25", PHU_THO, QUOTA, "", "m", sep, 17),
+        ("79", PHUONG_PHU_MY, QUOTA, "", "d", sep3, 7), ("79", PHUONG_PHU_MY, QUOTA, "", "m", sep, 7),
+        ("79", HCMC, QUOTA, "", "d", sep3, 7), ("79", HCMC, QUOTA, "", "m", sep, 7),
     ])
     # Per-procedure rows are the unit's own; the province's and the nation's figure sums them.
     assert [metric_totals(Unit.objects.get(code=c), sep, date(2026, 9, 30), procedure="1.001234") for c in (
         PHU_THO, NATION)] == [{**dict.fromkeys(codes.STREAM_CODES, 0), "portal.online_payments": 3}] * 2
     # Dossier metrics stay zero (the stream counts every day), other sources' figures appear as given.
-    assert totals(LAM_THAO, "2026-09-03") == {**counts(), QUOTA: 12.5}
+    assert totals(LAM_THAO, "2026-09-03") == {**counts(), QUOTA: 12}
 
 
 def test_a_replay_changes_nothing_and_a_correction_moves_by_the_difference():
-    record_metric_values(Actor.system(), [value_row(LAM_THAO, 12.5), value_row(PHU_MY, 5)])
+    record_metric_values(Actor.system(), [value_row(LAM_THAO, 12), value_row(PHU_MY, 5)])
     before = metric_rows(nonzero=False)
 
-    assert record_metric_values(Actor.system(), [value_row(LAM_THAO, 12.5)]) == {"stored": 1, "rejected": []}
+    assert record_metric_values(Actor.system(), [value_row(LAM_THAO, 12)]) == {"stored": 1, "rejected": []}
     assert metric_rows(nonzero=False) == before
 
     record_metric_values(Actor.system(), [value_row(LAM_THAO, 10)])
@@ -240,7 +240,7 @@ def test_a_replay_changes_nothing_and_a_correction_moves_by_the_difference():
                                           {**value_row(LAM_THAO, 2), "source": "cong-quoc-gia"}])
     assert [quota(c) for c in (LAM_THAO, PHU_THO, NATION)] == [{QUOTA: 6}, {QUOTA: 11}, {QUOTA: 11}]
     assert sorted(MetricInput.objects.values_list("source", "unit_code", "value")) == [
-        ("bao-cao-quy", PHU_MY, 5.0), ("bao-cao-quy", LAM_THAO, 4.0), ("cong-quoc-gia", LAM_THAO, 2.0)]
+        ("bao-cao-quy", PHU_MY, 5), ("bao-cao-quy", LAM_THAO, 4), ("cong-quoc-gia", LAM_THAO, 2)]
     assert rebuilding.check() == []
 
 
@@ -276,7 +276,7 @@ def test_bad_metric_values_are_rejected_with_their_field_and_the_rest_kept():
         ["metric: dossier.pending.overdue được tính từ sự kiện hồ sơ, không nhận giá trị trực tiếp"],
         ["source: thiếu nguồn số liệu"],
     ]
-    assert list(MetricInput.objects.values_list("unit_code", "metric", "value")) == [(LAM_THAO, QUOTA, 1.0)]
+    assert list(MetricInput.objects.values_list("unit_code", "metric", "value")) == [(LAM_THAO, QUOTA, 1)]
 
 
 def test_metric_values_need_the_scope_and_the_unit():
@@ -314,7 +314,7 @@ def test_metric_values_api_takes_the_source_from_the_token_and_enforces_units_an
     assert (response.status_code, response.json()) == (200, {"stored": 1, "rejected": [
         {"index": 1, "errors": [f"unit_code: không có quyền gửi số liệu cho đơn vị {PHUONG_PHU_MY}"]}]})
     assert list(MetricInput.objects.values_list("source", "unit_code", "value")) == [
-        ("so-noi-vu-phu-tho", LAM_THAO, 9.0)]
+        ("so-noi-vu-phu-tho", LAM_THAO, 9)]
     assert [quota(c) for c in (LAM_THAO, PHU_THO, NATION)] == [{QUOTA: 9}] * 3
 
     before = (metric_rows(nonzero=False), MetricInput.objects.count(), AuditEntry.objects.count())
@@ -329,7 +329,7 @@ def test_metric_values_api_takes_the_source_from_the_token_and_enforces_units_an
 
 def test_metric_values_file_command(tmp_path):
     path = tmp_path / "so-lieu.csv"
-    path.write_text("unit_code,metric,day,value\n08494,report.staff.quota,2026-09-03,12.5\n"
+    path.write_text("unit_code,metric,day,value\n08494,report.staff.quota,2026-09-03,12\n"
                     "08236,report.staff.quota,2026-09-31,1\n", encoding="utf-8")
     out = StringIO()
 
@@ -338,7 +338,7 @@ def test_metric_values_file_command(tmp_path):
     result = json.loads(out.getvalue())
     assert (result["stored"], [(r["index"], r["errors"][0].split(":")[0]) for r in result["rejected"]]) == (
         1, [(1, "day")])
-    assert [quota(c) for c in (LAM_THAO, PHU_THO, NATION)] == [{QUOTA: 12.5}] * 3
+    assert [quota(c) for c in (LAM_THAO, PHU_THO, NATION)] == [{QUOTA: 12}] * 3
 
 
 # --- any date range: whole months from month rows, edges from day rows --------------------------------

@@ -18,6 +18,14 @@ def _day(value: str) -> date:
         raise CommandError(f"Ngày không hợp lệ: {value!r} (dạng YYYY-MM-DD)") from exc
 
 
+def _vietnamese(value: int | float) -> str:
+    """1234567 → 1.234.567; hours, amounts and rates keep their decimals: 1234.5 → 1.234,5."""
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 class Command(BaseCommand):
     help = "Xem, dựng lại hoặc kiểm tra kho số liệu chỉ tiêu."
 
@@ -53,7 +61,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{unit.name} ({unit.code}), {start:%d/%m/%Y} – {end:%d/%m/%Y}")
         for code, value in totals.items():
-            self.stdout.write(f"  {code:<36} {value:>14,.0f}".replace(",", "."))
+            self.stdout.write(f"  {code:<36} {_vietnamese(value):>14}")
 
     def _rebuild(self, options):
         def progress(done, total):

@@ -175,8 +175,14 @@ def context(browser, site):
     # htmx fires htmx:sseOpen each time the page's event stream (re)connects.
     context.add_init_script("window.__sseOpen = 0;"
                             "document.addEventListener('htmx:sseOpen', () => { window.__sseOpen += 1; });")
+    # Whatever the Content-Security-Policy blocks (an inline script or style, an eval, a foreign asset),
+    # Chromium reports on the console; any such line fails the test that caused it.
+    violations: list[str] = []
+    context.on("console", lambda message: violations.append(f"{message.location.get('url')}: {message.text}")
+               if "Content Security Policy" in message.text else None)
     yield context
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
@@ -200,4 +206,6 @@ def screenshot(page, name: str) -> None:
 
 def wait_until_live(page, connections: int = 1, timeout: float = 10_000) -> None:
     """Wait until the page's event stream has opened `connections` times."""
-    page.wait_for_function(f"window.__sseOpen >= {connections}", timeout=timeout)
+    # A function, not a bare expression: Playwright polls an expression with eval(), which the
+    # Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function(f"() => window.__sseOpen >= {connections}", timeout=timeout)

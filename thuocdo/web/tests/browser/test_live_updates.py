@@ -45,7 +45,7 @@ def _ingest_and_time_the_update(page, site, dossier: str) -> float:
     answer = site.ingest([_accepted_now(dossier)])
     acknowledged = time.time() * 1000
     assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (1, 0, [])
-    page.wait_for_function("window.__tilesChangedAt !== null", timeout=5_000)
+    page.wait_for_function("() => window.__tilesChangedAt !== null", timeout=5_000)
     assert page.evaluate("window.__notReloaded") is True  # the same document: no reload happened
     return page.evaluate("window.__tilesChangedAt") - acknowledged
 

@@ -91,12 +91,15 @@ def test_framework_and_period_picker(stream, as_role):
     assert tiles(week)["received"] == "2" and "Tuần 38/2026" in week
     custom = client.get("/", {"from": "2026-09-01", "to": "2026-09-02"}).content.decode()
     assert tiles(custom)["received"] == "4"  # LT-1, PM-1, PM-2 on the 1st, LT-2 on the 2nd
-    wrong = client.get("/", {"period": "tháng chín", "framework": "khong-co"})
+    wrong = client.get("/", {"framework": "khong-co"})
     assert wrong.status_code == 200
     text = wrong.content.decode()
-    assert "Kỳ không hợp lệ: &#x27;tháng chín&#x27;" in text
     assert "Không có bộ chỉ số “khong-co”; đang dùng QĐ 766." in text
     assert "Tháng 9/2026" in text  # the default: this month
+    # A period that is not one is refused, not replaced (issue 9): 400 naming the parameter.
+    refused = client.get("/", {"period": "tháng chín"})
+    assert refused.status_code == 400
+    assert "Tham số <code>period</code>: Kỳ không hợp lệ: &#x27;tháng chín&#x27;" in refused.content.decode()
 
 
 def test_live_regions_have_their_own_urls_and_the_stream(stream, as_role):
