@@ -10,6 +10,8 @@ page naming the parameter. Values a route ignores change nothing.
 from __future__ import annotations
 
 import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -107,7 +109,13 @@ def _ignored(reads: dict) -> dict:
 
 def _get(client, url: str, query: dict | None = None):
     response = client.get(url, query or {})
-    response.close()  # event streams: never started, nothing to cancel
+    # Event streams: never started, nothing to cancel. Closing a response sends `request_finished`,
+    # whose `close_old_connections` would close the test's own connection on PostgreSQL.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     return response
 
 
