@@ -1,10 +1,11 @@
 """The HTTP API (django-ninja): /api/v1/…, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 
 from thuocdo.accounts.api_auth import API_AUTH
+from thuocdo.api_limits import body_too_large
 from thuocdo.dossiers.api import router as dossiers_router
 from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.api import router as evaluation_router
@@ -27,6 +28,11 @@ api = NinjaAPI(
 def _forbidden(request, exc):
     response = api.create_response(request, {"detail": str(exc) or "Không có quyền."}, status=403)
     return log_denial(request, response, exc)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    return body_too_large()
 
 
 @api.exception_handler(InvalidParameter)

@@ -70,9 +70,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# The largest request body read: a documented API batch (10,000 events, pretty-printed, every field
-# at its maximum length ≈ 750 bytes an event ≈ 7.5 MB) fits twice over. Past it the API answers 413.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 16 * 1024 * 1024)
+# The largest request body read: a documented API batch fits whatever its text — 10,000 events,
+# pretty-printed, every code at its maximum length in Vietnamese escaped as \uXXXX (6 bytes a letter)
+# ≈ 2.3 KB an event ≈ 23 MB. Past it the API answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 32 * 1024 * 1024)
 
 ROOT_URLCONF = "thuocdo.urls"
 ASGI_APPLICATION = "thuocdo.asgi.application"

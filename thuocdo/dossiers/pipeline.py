@@ -109,16 +109,13 @@ def store_new_events(
 ) -> tuple[list[ValidEvent], int, list[tuple[ValidEvent, list[str]]]]:
     """Insert the events not seen before; returns them, the number of replays skipped and the conflicts.
 
-    A replay (same source, id and content) changes nothing. The same id with other content is a
-    conflict: the first content stays, the other is reported, never silently dropped.
+    One id is one event: its content is what was stored first (earlier, or by the first copy in this
+    batch). Every other copy with that content is a replay (a duplicate, changing nothing); every copy
+    with other content is a conflict, reported and never silently dropped.
     """
     unique: dict[tuple, ValidEvent] = {}
-    conflicts: list[tuple[ValidEvent, list[str]]] = []
     for e in events:
-        key = (e.province_code, e.source, e.event_id)
-        first = unique.setdefault(key, e)
-        if first is not e and _content(first) != _content(e):
-            conflicts.append((e, _differences(_content(first), _content(e))))
+        unique.setdefault((e.province_code, e.source, e.event_id), e)
     adapt = micros_adapter()
     received = adapt(to_micros(now))
     inserted = insert_returning_new(
@@ -130,19 +127,28 @@ def store_new_events(
         ],
     )
     new = [unique[key] for key in inserted]
-    if len(new) < len(unique):  # some ids were stored before: compare their content (rare; one lookup)
-        taken = set(inserted)
-        replayed = [key for key in unique if key not in taken]
-        stored = {
-            tuple(row[:3]): (*row[3:8], micros_from_db(row[8]), micros_from_db(row[9]))
-            for row in select_existing(EVENT_TABLE, ("province_code", "source", "event_id"), replayed,
-                                       ("province_code", "source", "event_id", *_CONTENT_COLUMNS))
-        }
-        for key in replayed:
-            before = stored.get(key)
-            if before is not None and before != _content(unique[key]):
-                conflicts.append((unique[key], _differences(before, _content(unique[key]))))
-    return new, len(events) - len(new) - len(conflicts), conflicts
+    if len(new) == len(events):  # the usual batch: every id new, each once
+        return new, 0, []
+    # What each id means: the batch's first copy where that was stored now, else what was stored before
+    # (one indexed lookup of the ids that were taken; rare).
+    winner = {key: _content(unique[key]) for key in inserted}
+    taken = set(inserted)
+    replayed = [key for key in unique if key not in taken]
+    for row in select_existing(EVENT_TABLE, ("province_code", "source", "event_id"), replayed,
+                               ("province_code", "source", "event_id", *_CONTENT_COLUMNS)):
+        winner[tuple(row[:3])] = (*row[3:8], micros_from_db(row[8]), micros_from_db(row[9]))
+    stored_now = {id(unique[key]) for key in inserted}
+    duplicates, conflicts = 0, []
+    for e in events:
+        if id(e) in stored_now:
+            continue
+        meant = winner[(e.province_code, e.source, e.event_id)]
+        content = _content(e)
+        if content == meant:
+            duplicates += 1
+        else:
+            conflicts.append((e, _differences(meant, content)))
+    return new, duplicates, conflicts
 
 
 def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:

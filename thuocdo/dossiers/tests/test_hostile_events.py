@@ -162,10 +162,15 @@ def test_loose_types_are_refused(field, value, error):
 # --- item 6: bodies the API documents, and bodies it does not ---------------------------------------------
 
 
-def test_a_pretty_printed_batch_of_10000_events_over_2_5_mb_is_accepted(secret):
-    rows = [accepted(f"B-{n}", ACCEPT, DUE, channel=2) for n in range(10_000)]
+def test_the_largest_documented_batch_is_accepted(secret):
+    """10,000 events, pretty-printed, every code at its maximum length in Vietnamese, escaped as \\uXXXX."""
+    def code(n: int, length: int) -> str:
+        return f"{n:05d}" + "ệ" * (length - 5)
+
+    rows = [{**accepted(code(n, 100), ACCEPT, DUE, channel=2, procedure=code(n, 40)), "event_id": code(n, 100)}
+            for n in range(10_000)]
     body = json.dumps({"events": rows}, indent=4)
-    assert len(body.encode()) > 2_621_440  # Django's default DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert len(body.encode()) == 17_150_024  # over 16 MB (the first limit chosen); a `source` adds ~6 MB more
 
     response = post(body, secret)
 
@@ -174,15 +179,15 @@ def test_a_pretty_printed_batch_of_10000_events_over_2_5_mb_is_accepted(secret):
 
 
 def test_an_oversize_body_answers_json_413_naming_the_limit_and_stores_nothing(secret, settings):
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 16_777_216
-    body = b'{"events": [' + b" " * 16_777_216 + b"]}"
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 33_554_432
+    body = b'{"events": [' + b" " * 33_554_432 + b"]}"
 
     response = post(body, secret)
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Thân yêu cầu quá lớn: tối đa 16.777.216 byte "
-                               "(10.000 sự kiện mỗi lần); hãy chia nhỏ lô."}
+    assert response.json() == {"detail": "Thân yêu cầu quá lớn: tối đa 33.554.432 byte "
+                               "(10.000 bản ghi mỗi lần); hãy chia nhỏ lô."}
     assert DossierEvent.objects.count() == 0
 
 
@@ -191,3 +196,18 @@ def test_more_events_than_documented_is_a_clear_422(secret):
     response = post(json.dumps({"events": rows}), secret)
     assert response.status_code == 422
     assert DossierEvent.objects.count() == 0
+
+
+def test_every_copy_is_judged_against_the_stored_content_not_the_batch_s_first_copy():
+    original = accepted("R-5", ACCEPT, DUE, event_id="ev-5")
+    changed = {**original, "due_at": at("2026-09-20", "17:00")}
+    assert ingest([original])["accepted"] == 1
+    conflict = "event_id: đã nhận với nội dung khác (due_at); gửi sự kiện mới với mã sự kiện mới"
+
+    # Two changed copies: both are conflicts (neither a silent duplicate of the other).
+    assert ingest([changed, changed]) == {"accepted": 0, "duplicates": 0, "rejected": [
+        {"index": 0, "event_id": "ev-5", "errors": [conflict]}, {"index": 1, "event_id": "ev-5", "errors": [conflict]}]}
+    # A changed copy then the true replay: one conflict, one duplicate.
+    assert ingest([changed, original]) == {"accepted": 0, "duplicates": 1, "rejected": [
+        {"index": 0, "event_id": "ev-5", "errors": [conflict]}]}
+    assert DossierEvent.objects.get().due_at.isoformat() == "2026-09-04T10:00:00+00:00"
