@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from thuocdo.accounts.permissions import readable_units, require_read
 from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.explain import dossier_page, dossiers_behind, explain
-from thuocdo.evaluation.periods import parse_period, shown
+from thuocdo.evaluation.periods import bounded, parse_period, shown
 from thuocdo.evaluation.queries import as_json, ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 from thuocdo.units.models import Unit
@@ -154,7 +154,7 @@ def _framework(code: str):
 @router.get("/scores", response={200: ScoresOut, **ERRORS},
             summary="Điểm, xếp loại, thứ hạng của các đơn vị một cấp trong một kỳ")
 def get_scores(request, q: Query[ScoresQuery]):
-    period = parse_period(q.period)
+    period = bounded(parse_period(q.period))
     framework = _framework(q.framework)
     if q.level not in LEVELS:
         raise InvalidParameter("level", f"Phải là province, agency hoặc commune, không phải {shown(q.level)}")
@@ -170,7 +170,7 @@ def get_scores(request, q: Query[ScoresQuery]):
 def get_explain(request, code: str, period: str, framework: str = "qd766", procedure: str = ""):
     unit = get_object_or_404(Unit, code=code)
     require_read(request.auth, unit)
-    return explain(_framework(framework), unit, parse_period(period), procedure)
+    return explain(_framework(framework), unit, bounded(parse_period(period)), procedure)
 
 
 @router.get("/scores/{code}/dossiers", response={200: DossiersOut, **ERRORS},
@@ -178,6 +178,6 @@ def get_explain(request, code: str, period: str, framework: str = "qd766", proce
 def get_dossiers(request, code: str, metric: str, period: str, page: int = 1):
     unit = get_object_or_404(Unit, code=code)
     require_read(request.auth, unit)
-    span = parse_period(period)
+    span = bounded(parse_period(period))
     rows = dossiers_behind(unit, metric, span.start, span.end)
     return {"unit": unit.code, "metric": metric, "period": span.code, **dossier_page(rows, page)}

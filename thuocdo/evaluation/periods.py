@@ -17,6 +17,8 @@ Accepted strings (`parse_period`; surrounding spaces and the case of W/Q/BC are 
 date there. The year a period names and every date it gives lie in 2000–2100 (`metrics.periods`): a
 period outside is refused like a malformed one, before any date arithmetic could overflow.
 
+Pages and the API also refuse a period longer than three years (`bounded`, MAX_DAYS).
+
 A refused period is a PeriodError, the shared InvalidParameter naming the parameter the caller sent
 (`period` unless told otherwise: `parse_period("…", param="week")`), so the API answers 400 with it
 and pages show it.
@@ -44,6 +46,7 @@ _FORMS = (
 
 
 SHOWN_CHARS = 40  # a value echoed in a message is cut here: a 5,000-character query stays out of the page
+MAX_DAYS = 3 * 366  # the longest period a page or the API reads: ten-year windows would read every row there is
 
 
 class PeriodError(InvalidParameter):
@@ -249,6 +252,16 @@ def parse_range(start: str, end: str, *, start_param: str = "from", end_param: s
     if last < first:
         raise PeriodError(f"Phải không sớm hơn {start_param} ({dmy(first)}), không phải {dmy(last)}", end_param)
     return Period.custom(first, last)
+
+
+def bounded(period: Period, param: str = "period") -> Period:
+    """Return the period unless it is longer than MAX_DAYS (a PeriodError naming `param` then).
+
+    parse_period accepts any period within 2000–2100; pages and the API read at most three years of it.
+    """
+    if period.days > MAX_DAYS:
+        raise PeriodError(f"Kỳ dài quá 3 năm: {period.label}", param)
+    return period
 
 
 def shown(text: str) -> str:

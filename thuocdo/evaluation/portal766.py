@@ -24,6 +24,7 @@ become metric values: they are returned apart as `official` (group code → poin
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ _GROUP_BY_ENDPOINT = {"progress": "TDGQ", "payment": "TTTT", "online": "CLGQ", "
 _TABLE_ENDPOINTS = {"PUBLISH_ON_TIME": "transparency", "ORIGINAL_RESULT_AVAILABLE": "digitisation",
                     "DOSSIER_RECEIVING_SATISFACTION": "satisfaction"}
 _CHILD_LEVELS = {"PROVINCE": Level.AGENCY, "COMMUNE": Level.COMMUNE}
+# Every number of an answer is finite and within ±10^15, as the whole-period store requires
+# (`metrics.models.PERIOD_VALUE_LIMIT`); JSON as Python reads it accepts Infinity and NaN.
+NUMBER_LIMIT = 10**15
 
 
 class PortalFormatError(ValueError):
@@ -137,13 +141,24 @@ def _identity(row: Mapping) -> dict:
 
 def _counts(endpoint: str, row: Mapping) -> dict[str, float]:
     """Return the row's own numeric fields that are raw counts, as metric values."""
-    return {metric_code(endpoint, key): value for key, value in row.items()
+    return {metric_code(endpoint, key): _checked(row, key, value) for key, value in row.items()
             if key not in RESULT_FIELDS and _is_number(value)}
+
+
+def _checked(row: Mapping, name: str, value: int | float) -> int | float:
+    """Return a number of the answer, or PortalFormatError naming the field if it is not finite or too large."""
+    # abs() first: math.isfinite cannot take an int beyond a float's range (10**400).
+    if abs(value) > NUMBER_LIMIT or not math.isfinite(value):
+        raise PortalFormatError(
+            f"trường {name} của dòng {str(row.get('departmentName'))!r:.120} phải là số hữu hạn, "
+            f"trong khoảng ±10^15, không phải {value!r:.40}"
+        )
+    return value
 
 
 def _tree_row(endpoint: str, row: Mapping, level: Level) -> PortalRow:
     values = _counts(endpoint, row)
-    official = _points(row.get("totalScore", row.get("score")))
+    official = _points(row, "totalScore" if "totalScore" in row else "score")
     if not values and official is not None:  # a score with no raw counts at all: kept, taken as given
         values[metric_code(endpoint, "score")] = float(official)
     group = _GROUP_BY_ENDPOINT[endpoint]
@@ -158,22 +173,27 @@ def _table_row(endpoint: str, row: Mapping, level: Level) -> PortalRow:
         code = metric.get("code")
         if not isinstance(code, str):
             raise PortalFormatError(f"chỉ tiêu không có mã trong dòng {row.get('departmentName')!r}")
-        official_indicators[code] = _points(metric.get("score"))
+        official_indicators[code] = _points(row, f"{code}.score", metric.get("score"))
         for side in ("numerator", "denominator"):
             if _is_number(metric.get(side)):
-                values[metric_code(endpoint, code, side)] = metric[side]
+                values[metric_code(endpoint, code, side)] = _checked(row, f"{code}.{side}", metric[side])
         raw = any(metric.get(side) is not None for side in ("numerator", "denominator"))
         if not raw and official_indicators[code] is not None:
             values[metric_code(endpoint, code, "score")] = metric["score"]
         if metric.get("dataQualityStatus"):
             quality[code] = str(metric["dataQualityStatus"])
     group = _GROUP_BY_ENDPOINT[endpoint]
-    return PortalRow(**_identity(row), level=level, values=values, official={group: _points(row.get("totalScore"))},
+    return PortalRow(**_identity(row), level=level, values=values, official={group: _points(row, "totalScore")},
                      official_indicators=official_indicators, quality=quality)
 
 
-def _points(value: object) -> Decimal | None:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value) if _is_number(value) else None
+def _points(row: Mapping, name: str, value: object = None) -> Decimal | None:
+    """Return the portal's points in field `name` of `row` (or `value` when given), None if not a number."""
+    value = row.get(name) if value is None else value
+    if not _is_number(value):
+        return None
+    _checked(row, name, value)
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _is_number(value: object) -> bool:

@@ -47,7 +47,7 @@ from thuocdo.evaluation.frameworks import GIVEN_LABEL, Level, load_preset
 from thuocdo.evaluation.models import DataQualityIssue, OfficialScore
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.scoring import score_unit
-from thuocdo.metrics.models import PeriodValue
+from thuocdo.metrics.models import PERIOD_VALUE_LIMIT, PeriodValue
 from thuocdo.units import cache
 from thuocdo.units.choices import REFORM_DATE, UnitType
 from thuocdo.units.choices import Level as UnitLevel
@@ -262,6 +262,11 @@ def _store_values(endpoint: str, matched: list[tuple], province: Unit, period: P
     """Store the raw counts as whole-period values, replacing this endpoint's earlier rows for these units."""
     prefix = f"{portal766.PREFIX}.{endpoint}."
     wanted = {(unit.code, metric): float(value) for unit, row in matched for metric, value in row.values.items()}
+    for (unit_code, metric), value in wanted.items():
+        # `portal766` refuses such numbers already; a row built otherwise must not reach the database check.
+        if not abs(value) <= PERIOD_VALUE_LIMIT:
+            raise portal766.PortalFormatError(
+                f"{metric} của đơn vị {unit_code} phải là số hữu hạn, trong khoảng ±10^15, không phải {value!r}")
     existing = {(unit_code, metric): (pk, value) for pk, unit_code, metric, value in
                 _slice(PeriodValue, period, procedure, [unit.code for unit, _ in matched])
                 .filter(province_code=province.code, metric__startswith=prefix)

@@ -26,6 +26,7 @@ from thuocdo.units.models import Unit
 
 METRIC_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 INPUT_TABLE = MetricInput._meta.db_table
+DOSSIER_PREFIX = "dossier."
 INPUT_KEY = ("province_code", "source", "unit_code", "metric", "procedure_code", "day")
 
 
@@ -78,8 +79,10 @@ def record_metric_values(
             errors.append(f"unit_code: không có quyền gửi số liệu cho đơn vị {row.unit_code}")
         if not METRIC_CODE.match(row.metric):
             errors.append("metric: mã chỉ tiêu chỉ gồm chữ thường, số, '_' và '.', ví dụ report.staff.quota")
-        elif row.metric in codes.DOSSIER_CODES:
-            errors.append(f"metric: {row.metric} được tính từ sự kiện hồ sơ, không nhận giá trị trực tiếp")
+        elif row.metric.startswith(DOSSIER_PREFIX):  # reserved for the dossier stream, known code or not
+            errors.append(f"metric: {row.metric} được tính từ sự kiện hồ sơ, không nhận giá trị trực tiếp"
+                          if row.metric in codes.DOSSIER_CODES else
+                          f"metric: mã bắt đầu bằng '{DOSSIER_PREFIX}' dành cho số liệu tính từ sự kiện hồ sơ")
         else:
             try:
                 stored = to_stored(row.metric, row.value)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ HEARTBEAT_SECONDS = 15.0
 # fragments on every one would hammer the server. Notices closer than this are sent as one message
 # (an isolated change still goes out at once, well within the 1 s budget).
 MIN_INTERVAL_SECONDS = 0.5
+_EVENT_ID = re.compile(r"[0-9]{1,13}")  # ms since the epoch, as `_ms` writes them (13 digits until 2286)
 
 
 class ChangeLog:
@@ -124,13 +126,23 @@ async def _stream_response(request, unit_code: str) -> StreamingHttpResponse:
     return response
 
 
+def _last_event_moment(last_event_id: str) -> float | None:
+    """The time (seconds since the epoch) a Last-Event-ID names, or None if it is not one of our ids.
+
+    Our ids are milliseconds since the epoch: 1–13 ASCII digits until the year 2286. Anything else —
+    empty, signed, fractional, "nan", "1e999", 400 digits, other scripts' digits — is read as no id at
+    all (the stream starts from now); the header is read after the 200 went out, so it must not raise.
+    """
+    text = last_event_id.strip()
+    if not _EVENT_ID.fullmatch(text):
+        return None
+    return int(text) / 1000
+
+
 def _reconnected_after_change(last_event_id: str, unit_code: str) -> bool:
-    if not last_event_id:
+    moment = _last_event_moment(last_event_id)
+    if moment is None:
         return False
-    try:
-        moment = int(last_event_id) / 1000
-    except ValueError:
-        return True  # not one of our ids: refresh to be safe
     return change_log.changed_since(unit_code, moment)
 
 

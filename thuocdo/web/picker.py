@@ -17,10 +17,9 @@ from urllib.parse import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import FrameworkVersion
-from thuocdo.evaluation.periods import SHOWN_CHARS, Period, parse_period, parse_range
+from thuocdo.evaluation.periods import SHOWN_CHARS, Period, bounded, parse_period, parse_range
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 
 FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp")),
@@ -28,7 +27,6 @@ FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp
 DEFAULT_FRAMEWORK = "qd766"
 COLORS = (("ontime", _("tỷ lệ đúng hạn")), ("online", _("tỷ lệ trực tuyến")),
           ("overdue", _("hồ sơ quá hạn")), ("grade", _("xếp loại")))
-MAX_DAYS = 3 * 366  # ten-year windows would read every row there is
 
 
 @dataclass
@@ -109,13 +107,6 @@ def choose(params, *, default_compare: bool = False, fixed_framework: str | None
     if color not in dict(COLORS):
         color = "ontime"
     return Choice(row, framework, period, compare, color, today, errors)
-
-
-def bounded(period: Period, param: str) -> Period:
-    """Return the period unless it is longer than MAX_DAYS (an InvalidParameter naming `param` then)."""
-    if period.days > MAX_DAYS:
-        raise InvalidParameter(param, str(_("Kỳ dài quá 3 năm: %(label)s") % {"label": period.label}))
-    return period
 
 
 def weeks_back(today: date, count: int) -> list[Period]:

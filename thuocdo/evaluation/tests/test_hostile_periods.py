@@ -14,7 +14,7 @@ from thuocdo.dossiers.ontime import Status
 from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, accepted, at, event
 from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.actions import load_frameworks
-from thuocdo.evaluation.periods import Period, parse_period, parse_range
+from thuocdo.evaluation.periods import MAX_DAYS, Period, PeriodError, bounded, parse_period, parse_range
 from thuocdo.metrics.periods import check_range, split_range
 from thuocdo.testing.openapi import assert_matches_openapi
 
@@ -129,6 +129,37 @@ def test_the_last_months_split_without_overflow():
     assert split_range(date(9999, 12, 2), date(9999, 12, 31)) == ([], [(date(9999, 12, 2), date(9999, 12, 31))])
 
 
+# ---- the three-year cap of pages and the API (MAX_DAYS) ------------------------------------------------------
+
+
+def test_pages_and_the_api_share_one_cap():
+    from thuocdo.web import picker
+
+    assert (MAX_DAYS, picker.bounded) == (3 * 366, bounded)
+
+
+@pytest.mark.parametrize(
+    ("text", "param", "message"),
+    [
+        ("2000-01-01..2100-12-31", "period", "Kỳ dài quá 3 năm: 01/01/2000–31/12/2100"),
+        ("2026-01-01..2029-01-03", "period", "Kỳ dài quá 3 năm: 01/01/2026–03/01/2029"),
+        ("last-3660-days", "compare", "Kỳ dài quá 3 năm: 3660 ngày gần nhất"),
+    ],
+)
+def test_a_period_longer_than_three_years_is_refused_naming_the_parameter(text, param, message):
+    period = parse_period(text, today=date(2026, 9, 15))
+    with pytest.raises(PeriodError) as caught:
+        bounded(period, param)
+    assert (caught.value.param, caught.value.message, str(caught.value)) == (param, message, f"{param}: {message}")
+
+
+@pytest.mark.parametrize("text", ["2026-01-01..2029-01-02", "2026", "bc:2026", "last-1098-days"])
+def test_three_years_at_most_are_accepted(text):
+    period = parse_period(text, today=date(2026, 9, 15))
+    assert bounded(period) is period
+    assert period.days <= MAX_DAYS
+
+
 # ---- through the API ----------------------------------------------------------------------------------------
 
 
@@ -171,6 +202,35 @@ def test_explain_and_dossiers_answer_400_for_a_hostile_period(central, period):
     dossiers = central.get("/api/v1/scores/08494/dossiers", {"period": period, "metric": "dossier.received"})
     _refused(dossiers, "period")
     assert_matches_openapi(dossiers, "GET", "/api/v1/scores/{code}/dossiers")
+
+
+TOO_LONG = [
+    ("2000-01-01..2100-12-31", "period: Kỳ dài quá 3 năm: 01/01/2000–31/12/2100"),
+    ("2026-01-01..2029-01-03", "period: Kỳ dài quá 3 năm: 01/01/2026–03/01/2029"),
+    ("last-3660-days", "period: Kỳ dài quá 3 năm: 3660 ngày gần nhất"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("period", "detail"), TOO_LONG)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/scores", "/api/v1/scores/{code}/explain", "/api/v1/scores/{code}/dossiers"])
+def test_the_api_refuses_periods_longer_than_three_years_like_the_pages(central, path, period, detail):
+    """A 101-year period would read every row there is: 400 before any query, as on the pages (issue 9)."""
+    for code in ("VN", LAM_THAO) if "{code}" in path else ("-",):
+        response = central.get(path.format(code=code), {"period": period, "metric": "dossier.received"})
+        assert (response.status_code, response.json()) == (400, {"detail": detail, "param": "period"})
+        assert_matches_openapi(response, "GET", path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/scores", "/api/v1/scores/VN/explain", "/api/v1/scores/08494/dossiers"])
+def test_the_api_answers_a_three_year_period(central, path):
+    response = central.get(path, {"period": "2026-01-01..2029-01-02", "metric": "dossier.received"})
+    assert response.status_code == 200
+    assert response.json()["period"] == ("2026-01-01..2029-01-02" if "explain" not in path else {
+        "code": "2026-01-01..2029-01-02", "label": "01/01/2026–02/01/2029", "from": "2026-01-01", "to": "2029-01-02"})
 
 
 @pytest.mark.django_db

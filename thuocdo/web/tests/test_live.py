@@ -153,6 +153,41 @@ def test_a_reconnect_after_a_missed_change_opens_with_a_catch_up(officer, monkey
     _run(scenario)
 
 
+HOSTILE_LAST_EVENT_IDS = ["1" * 400, "9" * 16, "abc", "-1", "nan", "inf", "1e999", "1.5", "0x10", "\xb9\xb2\xb3",
+                          "x" * 5000, ""]  # headers arrive as Latin-1: superscript digits, not other scripts
+
+
+@pytest.mark.parametrize("last_event_id", HOSTILE_LAST_EVENT_IDS, ids=lambda value: value[:12] or "empty")
+def test_a_hostile_last_event_id_counts_as_absent(async_client, monkeypatch, last_event_id):
+    """Unparseable, non-finite, negative or absurdly large ids: the stream starts from now (issue 9).
+
+    The header is read inside the generator, after the 200 went out: an exception there is a traceback in the
+    log and a dropped stream, so the stream must go on: no catch-up, just the heartbeat, then changes as usual.
+    """
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
+    live.change_log.record(["VN"])  # a catch-up would be due for any real id sent before this moment
+
+    async def scenario():
+        _, chunks = await _open(async_client, "/live/public/", **{"Last-Event-ID": last_event_id})
+        assert (await _next(chunks)).startswith(RETRY)
+        assert await _next(chunks) == b": ping\n\n"
+        notify.deliver(["VN"])
+        assert _change(await _next(chunks))["unit"] == "VN"
+        await _close(chunks)
+
+    _run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("last_event_id", "moment"),
+    [("1786940000123", 1786940000.123), (" 1786940000123 ", 1786940000.123), ("0", 0.0),
+     ("1" * 400, None), ("9" * 16, None), ("-1", None), ("nan", None), ("1e999", None), ("abc", None), ("", None),
+     ("\uff11\uff12\uff13", None)],
+)
+def test_last_event_ids_are_read_as_times_or_not_at_all(last_event_id, moment):
+    assert live._last_event_moment(last_event_id) == moment
+
+
 def test_the_public_stream_follows_the_nation_without_login(async_client):
     async def scenario():
         _, chunks = await _open(async_client, "/live/public/")

@@ -6,7 +6,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from thuocdo.errors import InvalidParameter
 from thuocdo.metrics import rebuild as rebuilding
+from thuocdo.metrics.periods import check_range
 from thuocdo.metrics.queries import metric_totals
 from thuocdo.units.models import Unit
 
@@ -49,8 +51,11 @@ class Command(BaseCommand):
         if unit is None:
             raise CommandError(f"Không có đơn vị mã {options['unit']}")
         start, end = _day(options["start"]), _day(options["end"])
-        if end < start:
-            raise CommandError("--to phải không sớm hơn --from")
+        try:
+            # Inside the supported years (2000–2100) and in order: 9999-12-31 would overflow the month arithmetic.
+            check_range(start, end, "--from", "--to")
+        except InvalidParameter as exc:
+            raise CommandError(f"{exc.param}: {exc.message}") from exc
         try:
             totals = metric_totals(unit, start, end, procedure=options["procedure"])
         except ValueError as exc:

@@ -9,13 +9,17 @@ page naming the parameter. Values a route ignores change nothing.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from thuocdo.web import documents
+from thuocdo.metrics import notify
+from thuocdo.web import documents, live
 from thuocdo.web.sections import REGIONS
 from thuocdo.web.tests.pages.conftest import ROLES
 
@@ -59,6 +63,10 @@ SAMPLES = {
     "code": ["VN", "25", "08494", "08236", "99999", "x" * 300],
     "name": [*sorted({name for names in REGIONS.values() for name in names}), "nope"],
 }
+# Sent back by a browser reconnecting to an event stream: ours are ms since the epoch; these count as absent
+# (the stream starts from now: no catch-up, no traceback in the generator after the 200 went out).
+HOSTILE_LAST_EVENT_IDS = ["1" * 400, "9" * 16, "abc", "-1", "nan", "inf", "1e999", "1.5", LONG]
+STREAMS = {"live:stream", "live:public_stream"}
 # Codes whose URLs get every hostile value (the others are checked without them: 404 or 403 first).
 HOSTILE_CODES = {"VN", "25", "08494"}
 
@@ -107,16 +115,42 @@ def _ignored(reads: dict) -> dict:
     return query
 
 
-def _get(client, url: str, query: dict | None = None):
-    response = client.get(url, query or {})
-    # Event streams: never started, nothing to cancel. Closing a response sends `request_finished`,
-    # whose `close_old_connections` would close the test's own connection on PostgreSQL.
+def _get(client, url: str, query: dict | None = None, headers: dict | None = None):
+    response = client.get(url, query or {}, headers=headers)
+    # Event streams: never started here (`_opening` reads them), nothing to cancel. Closing a response
+    # sends `request_finished`, whose `close_old_connections` would close the test's own connection on
+    # PostgreSQL.
     request_finished.disconnect(close_old_connections)
     try:
         response.close()
     finally:
         request_finished.connect(close_old_connections)
     return response
+
+
+def _opening(response) -> list[bytes]:
+    """The first two messages of an event stream, then a disconnect as Django does it (the reader cancelled)."""
+
+    async def read() -> list[bytes]:
+        chunks = response.streaming_content
+        messages = [await asyncio.wait_for(chunks.__anext__(), 2) for _ in range(2)]
+        reader = asyncio.ensure_future(chunks.__anext__())
+        await asyncio.sleep(0)
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        return messages
+
+    live.change_log.start()  # subscribes once per process: not the stream's own listener
+    with notify._lock:
+        listeners = len(notify._listeners)
+    try:
+        return async_to_sync(read)()
+    except Exception as error:  # noqa: BLE001 - the walk lists every problem at the end
+        return [repr(error).encode()[:80]]
+    finally:
+        with notify._lock:
+            assert len(notify._listeners) == listeners  # the stream unsubscribed
 
 
 @pytest.fixture
@@ -127,7 +161,8 @@ def html_reports(monkeypatch):
 
 
 @pytest.mark.parametrize("role", [None, *ROLES], ids=["anonymous", *ROLES])
-def test_no_hostile_value_breaks_a_page(stream, html_reports, client, as_role, role):
+def test_no_hostile_value_breaks_a_page(stream, html_reports, client, as_role, role, monkeypatch):
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
     client = as_role(role) if role else client
     problems = []
     for name, url, code in _routes():
@@ -150,6 +185,14 @@ def test_no_hostile_value_breaks_a_page(stream, html_reports, client, as_role, r
                 problems.append((url, {k: v[:20] for k, v in query.items()}, response.status_code))
             elif expected == 400 and f"Tham số <code>{param}</code>: " not in response.content.decode():
                 problems.append((url, {k: v[:20] for k, v in query.items()}, "no message naming the parameter"))
+        for last_event_id in HOSTILE_LAST_EVENT_IDS if name in STREAMS else ():
+            response = _get(client, url, headers={"Last-Event-ID": last_event_id})
+            if response.status_code != base:
+                problems.append((url, f"Last-Event-ID {last_event_id[:20]}", response.status_code))
+            elif base == 200:
+                opening = _opening(response)
+                if not (opening[0].startswith(b"retry: 3000\nid: ") and opening[1:] == [b": ping\n\n"]):
+                    problems.append((url, f"Last-Event-ID {last_event_id[:20]}", opening))
     assert problems == []
 
 
