@@ -126,8 +126,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes, ADR 0008): after LOGIN_FAILURE_LIMIT failures within the cool-off,
 # a login name is locked, and so is an address, for LOGIN_LOCKOUT_MINUTES after the last counted failure.
 # Attempts while locked are refused and audited but do not extend the lock (10 failures every 15 minutes
-# still keep a known name locked: ADR 0008 says why and what to switch to). The address is REMOTE_ADDR: behind a proxy, `thuocdo serve`
-# (uvicorn) takes it from X-Forwarded-For when the proxy is in FORWARDED_ALLOW_IPS.
+# still keep a known name locked: ADR 0008 says why and what to switch to). The address is REMOTE_ADDR:
+# behind a proxy, `thuocdo serve` (uvicorn) takes it from X-Forwarded-For when the proxy is in
+# FORWARDED_ALLOW_IPS.
 AUTHENTICATION_BACKENDS = [
     "thuocdo.accounts.backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
