@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "thuocdo.security.SignedInNoStoreMiddleware",
     "thuocdo.security.DenialLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "thuocdo.web.middleware.InvalidParameterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

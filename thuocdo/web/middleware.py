@@ -12,12 +12,6 @@ class ChosenLanguageMiddleware:
 
     Django's LocaleMiddleware would follow the browser's Accept-Language; many officials use
     English-language browsers but expect a Vietnamese system.
-
-    It also answers every InvalidParameter a page, fragment or export raises (a period outside
-    2000–2100, a metric or level that does not exist…) with status 400: a page in the site's layout
-    naming the parameter, or for a fragment (htmx) just the message. One place, not one per view; the
-    API answers the same error as JSON itself (`thuocdo.api`). It lives here because this is the
-    middleware every page already passes through.
     """
 
     def __init__(self, get_response):
@@ -32,6 +26,21 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class InvalidParameterMiddleware:
+    """Answer every InvalidParameter a page, fragment or export raises with status 400, not a 500.
+
+    A period outside 2000–2100, a metric or level that does not exist…: a page in the site's layout
+    naming the parameter, or for a fragment (htmx) just the message. One place, not one per view; the
+    API answers the same error as JSON itself (`thuocdo.api`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
 
     def process_exception(self, request, exception):
         if not isinstance(exception, InvalidParameter):

@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -26,6 +26,7 @@ from thuocdo.metrics.actions import record_metric_values
 from thuocdo.metrics.definitions import Kind, definition, from_stored, to_stored
 from thuocdo.metrics.models import MetricInput, MetricValue, PeriodValue
 from thuocdo.metrics.queries import metric_totals
+from thuocdo.metrics.tests.test_metric_store import check_output
 from thuocdo.testing.openapi import assert_matches_openapi
 from thuocdo.units.models import Unit
 
@@ -68,15 +69,6 @@ def rolled_up(stored: int) -> list[tuple]:
     """The six rows one figure of Lâm Thao on 3/9/2026 makes: day and month × commune, province, nation."""
     return sorted((unit, grain, start, stored) for unit in (LAM_THAO, PHU_THO, NATION)
                   for grain, start in (("d", SEP3), ("m", SEPTEMBER)))
-
-
-def check_output() -> tuple[str, str | None]:
-    out = StringIO()
-    try:
-        call_command("metrics", "check", stdout=out)
-    except CommandError as exc:
-        return out.getvalue(), str(exc)
-    return out.getvalue(), None
 
 
 # --- the reported attack -------------------------------------------------------------------------------
