@@ -11,9 +11,14 @@ Django's test Client as a logged-in central viewer (full middleware stack, compr
 no network), timing each request:
 
   warm         nothing changed since the last request: the page's figures come from the cache
-  after change before each request a change notice for a commune, its province and VN arrives (as
-               after every ingest): the nation's cached figures are dropped and recomputed
-  cold         the cache is cleared before each request: everything is computed, the map included
+  after change before each request (untimed) a commune, its province and VN are marked changed and their
+               score rows refreshed, as the refresher does after every ingest, and both notices
+               (figures, scores) arrive: the nation's cached figures are dropped and rebuilt
+  cold         the cache is cleared before each request, as after a restart: what is not in the
+               maintained score rows is computed, the map included
+
+The score rows of the hot periods are built first (`score_rows.rebuild`, as `thuocdo scores rebuild`
+after a load), and the time that takes is printed too.
 
 for the default period (this month against the last) and for the quarter. p50 / p95 / max in ms.
 Pending counts come from the dossier table, which is empty here. Not a test.
@@ -145,7 +150,8 @@ def main() -> None:
 
     from thuocdo.accounts.choices import Role
     from thuocdo.accounts.models import User
-    from thuocdo.metrics import notify
+    from thuocdo.evaluation import score_rows
+    from thuocdo.metrics import changes, notify
     from thuocdo.units.models import Unit
 
     today = timezone.localdate()
@@ -153,6 +159,14 @@ def main() -> None:
     rows = fill_store(today)
     print(f"{connection.vendor}: {rows:,} metric rows (92 days to {today:%d/%m/%Y}, 3,321 communes, "
           f"34 provinces, VN) in {time.perf_counter() - started:,.0f} s")
+    started = time.perf_counter()
+    written = score_rows.rebuild()
+    print(f"  score rows of the hot periods: {written:,} rows in {time.perf_counter() - started:,.1f} s")
+
+    def after_change() -> None:
+        changes.mark(["08494", "25", "VN"])
+        score_rows.refresh()  # as the refresher thread does after an ingest; sends the scores notice
+        notify.deliver(["08494", "25", "VN"], notify.FIGURES)
     viewer = User.objects.create_user("bench", password="bench-only-password", role=Role.CENTRAL_VIEWER,
                                       unit=Unit.objects.get(code="VN"))
     client = Client()
@@ -160,7 +174,7 @@ def main() -> None:
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     scenarios = {
         "warm": lambda: None,
-        "after change": lambda: notify.deliver(["08494", "25", "VN"]),
+        "after change": after_change,
         "cold": cache.clear,
     }
     for path in ("/", f"/?period={quarter}"):

@@ -1,6 +1,7 @@
 """The HTTP API (django-ninja): /api/v1/…, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 
@@ -10,6 +11,7 @@ from thuocdo.dossiers.api import router as dossiers_router
 from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.api import router as evaluation_router
 from thuocdo.metrics.api import router as metrics_router
+from thuocdo.overload import busy_response, is_busy
 from thuocdo.security import log_denial
 from thuocdo.units.api import router as units_router
 from thuocdo.units.api_profile import router as unit_profile_router
@@ -43,6 +45,18 @@ def _invalid_parameter(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Không tìm thấy."}, status=404)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_busy(request, exc):
+    """A busy or unreachable database: 503 with Retry-After, saying what became of the batch (thuocdo.overload).
+
+    Any other database error is a bug: raised again, it stays a 500 with its traceback.
+    """
+    if not is_busy(exc):
+        raise exc
+    return busy_response(request, exc)
 
 
 api.add_router("/units", unit_profile_router)

@@ -31,9 +31,12 @@ _SCHEMAS: dict[int, type[Schema]] = {
     404: ErrorOut,  # no such unit, framework or record
     413: ErrorOut,  # body over DATA_UPLOAD_MAX_MEMORY_SIZE (thuocdo.api_limits)
     422: ValidationErrorOut,
+    503: ErrorOut,  # the database is busy or unreachable: Retry-After says when to resend (thuocdo.overload)
 }
+# Every route reads the database, so every route may answer 503: `errors()` always declares it.
+ALWAYS = (503,)
 
 
 def errors(*codes: int) -> dict[int, type[Schema]]:
-    """The response declarations for these error statuses, to merge into a route's `response=`."""
-    return {code: _SCHEMAS[code] for code in codes}
+    """The response declarations for these error statuses and 503, to merge into a route's `response=`."""
+    return {code: _SCHEMAS[code] for code in (*codes, *ALWAYS)}

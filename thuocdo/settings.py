@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "thuocdo.api_limits.ApiBodyLimitMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A busy database answers 503 + Retry-After, never 500; requests wait SQLITE_BUSY_TIMEOUT_MS.
+    "thuocdo.overload.OverloadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "thuocdo.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,20 +102,41 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'thuocdo.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# How long a write waits for SQLite's one write lock before "database is locked", in ms. A web request
+# gives up after SQLITE_BUSY_TIMEOUT_MS and answers 503 + Retry-After (thuocdo.overload): longer than
+# one transaction of a console ingest (≈ 3.5 s at national scale) or a few API batch parts queued
+# before it, short enough that a batch (≤ 3 waits) hears back within a client's 30 s. Everything else
+# (console ingest, simulate, rebuild; the score refresher) has no client waiting and must not die
+# mid-run: SQLITE_CONSOLE_BUSY_TIMEOUT_MS.
+SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+SQLITE_CONSOLE_BUSY_TIMEOUT_MS = env_int("SQLITE_CONSOLE_BUSY_TIMEOUT_MS", 60_000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the live pages read while ingest writes; IMMEDIATE avoids
         # "database is locked" on write-after-read upgrades inside transactions.
         # 64 MB page cache: the ingest path updates several indexes per event.
+        # The busy timeout here is the console's; a request lowers it on its connection.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
-            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={SQLITE_CONSOLE_BUSY_TIMEOUT_MS}; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+
+# --- Cache ----------------------------------------------------------------
+# Rendered live regions, page figures and the data versions change notices stamp (thuocdo/web/cache.py):
+# shared by every server process through Redis when it is configured, else kept in each process. Keys
+# carry the database's name (KEY_FUNCTION): test workers have a database each but share one Redis database.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_FUNCTION": "thuocdo.web.cache.database_key"}}
+else:
+    # Django's default of 300 entries would cull the data versions (3,356 units × 2 kinds) at random.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "KEY_FUNCTION": "thuocdo.web.cache.database_key", "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

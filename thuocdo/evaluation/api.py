@@ -141,7 +141,7 @@ class ValidationOut(Schema):
     detail: list[dict[str, Any]]
 
 
-ERRORS = {400: InvalidParameterOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationOut}
+ERRORS = {400: InvalidParameterOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationOut, 503: ErrorOut}
 
 
 def _framework(code: str):

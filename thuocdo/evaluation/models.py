@@ -84,3 +84,52 @@ class DataQualityIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Score(models.Model):
+    """A unit's maintained score for one period under one framework version (ADR 0010).
+
+    Kept current by the score refresher (`evaluation.score_rows`) from the change marks written with
+    the figures: pages, the API, exports and the public board read these rows instead of scoring
+    3,321 communes per request, and a restarted server serves them at once. `values` holds the metric
+    values the score was computed from, so the full breakdown (every indicator) is the pure
+    `score_unit(framework, level, values)`, and `scores check` can recompute and compare any row.
+    `rank` is among the units of the same `level` and `peer_group` (a province's communes; the 34
+    provinces: peer group "VN"), set by a window query after each refresh; no total, no rank.
+    """
+
+    framework_code = models.CharField("bộ chỉ số", max_length=40)
+    version = models.PositiveIntegerField("phiên bản")
+    unit_code = models.CharField("mã đơn vị", max_length=16)
+    level = models.CharField("cấp", max_length=10)
+    peer_group = models.CharField("nhóm xếp hạng", max_length=16)
+    start = models.DateField("từ ngày")
+    end = models.DateField("đến ngày")
+    total = models.DecimalField("tổng điểm", max_digits=20, decimal_places=6, null=True)
+    max_points = models.DecimalField("điểm tối đa", max_digits=20, decimal_places=6)
+    grade = models.CharField("xếp loại", max_length=40, blank=True)
+    complete = models.BooleanField("đủ các nhóm", default=False)
+    scored = models.BooleanField("có chỉ số được chấm", default=False)
+    coverage = models.DecimalField("phần điểm có số liệu", max_digits=8, decimal_places=6, default=0)
+    groups = models.JSONField("điểm theo nhóm", default=dict)
+    values = models.JSONField("số liệu đã dùng", default=dict)
+    rank = models.PositiveIntegerField("thứ hạng", null=True)
+    peers = models.PositiveIntegerField("số đơn vị cùng nhóm", default=0)
+    hot = models.BooleanField("kỳ luôn giữ nóng", default=False)
+    computed_at = models.DateTimeField("tính lúc")
+
+    class Meta:
+        verbose_name = "điểm duy trì"
+        verbose_name_plural = "điểm duy trì"
+        constraints = [
+            models.UniqueConstraint(fields=["framework_code", "version", "start", "end", "unit_code"],
+                                    name="score_key"),
+        ]
+        indexes = [
+            models.Index(fields=["framework_code", "version", "start", "end", "peer_group", "level"],
+                         name="score_peers"),
+            models.Index(fields=["unit_code", "hot"], name="score_unit_hot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.framework_code} v{self.version} {self.start}..{self.end} = {self.total}"

@@ -47,6 +47,7 @@ from thuocdo.evaluation.frameworks import GIVEN_LABEL, Level, load_preset
 from thuocdo.evaluation.models import DataQualityIssue, OfficialScore
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.scoring import score_unit
+from thuocdo.metrics import changes
 from thuocdo.metrics.models import PERIOD_VALUE_LIMIT, PeriodValue
 from thuocdo.units import cache
 from thuocdo.units.choices import REFORM_DATE, UnitType
@@ -126,6 +127,9 @@ def import_portal766(actor: Actor, path: str | Path, period: Period, procedure: 
         _store_values(answer.endpoint, matched, province, period, procedure, result)
         _store_official(answer.group, matched, period, procedure, result)
         _compare(answer.endpoint, answer.group, matched, period, procedure, result)
+        # The province's figures moved: its maintained scores (and its units') are recomputed.
+        changes.record([province.code,
+                        *Unit.objects.filter(province_code=province.code).values_list("code", flat=True)])
         audit.record(actor, "evaluation.import_portal766", "PortalImport",
                      f"{answer.endpoint}:{period.code}:{procedure or 'all'}", unit_code=province.code,
                      after={**result.as_dict(), "issues": len(result.issues)})

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from thuocdo.evaluation import score_rows
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import OfficialScore
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.scoring import Status, UnitScore, change, rank, score_unit
-from thuocdo.metrics import codes
-from thuocdo.metrics.bulk import Values, pending_values, provinces_with_stream, unit_values
+from thuocdo.evaluation.values import scoring_level, scoring_values, scoring_values_for  # noqa: F401 (re-exported)
+from thuocdo.metrics.bulk import Values
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 
@@ -34,30 +35,6 @@ def peers(level: str, parent: Unit | None) -> list[Unit]:
     if parent is not None and parent.level == Level.PROVINCE:
         units = units.filter(province_code=parent.code)
     return list(units)
-
-
-def scoring_level(unit: Unit) -> str:
-    """The framework level a unit is scored at: the nation is scored like a province, from its own totals.
-
-    Frameworks name indicators for provinces, agencies and communes; the nation's figures (rolled up
-    from every province) answer the same questions a province's do.
-    """
-    return Level.PROVINCE if unit.level == Level.NATIONAL else unit.level
-
-
-def scoring_values(framework: Framework, units: list[Unit], period: Period, procedure: str = "") -> Values:
-    """Every metric the framework needs, per unit, over the period (one bulk read for all of them).
-
-    The nation's pending dossiers are counted over every province once any province sends its
-    dossier stream (the store's rule for provinces, `metrics.bulk.unit_values`, reads the nation's
-    own province code, which it has none of).
-    """
-    values = unit_values(units, period.start, period.end, framework.metrics, procedure)
-    nation = [u for u in units if u.level == Level.NATIONAL]
-    if nation and not procedure and framework.metrics.intersection(codes.PENDING_CODES) and provinces_with_stream():
-        for code, got in pending_values(nation, period.end).items():
-            values.setdefault(code, {}).update(got)
-    return values
 
 
 def score_units(framework: Framework, units: list[Unit], period: Period, procedure: str = "",
@@ -82,11 +59,23 @@ def official_scores(units: list[Unit], framework_code: str, period: Period, proc
 
 def ranking(framework: Framework, level: str, parent: Unit | None, period: Period, procedure: str = "",
             with_change: bool = True) -> list[ScoreRow]:
-    """The units of a level (within `parent`) scored, ranked (ties share a rank) and compared."""
+    """The units of a level (within `parent`) scored, ranked (ties share a rank) and compared.
+
+    All procedures together: read from the maintained score rows (`score_rows`), ranks included when
+    the units asked are a peer group (the provinces; a province's communes or agencies); one procedure:
+    computed here, as the rows keep all procedures only.
+    """
     units = peers(level, parent)
-    current = score_units(framework, units, period, procedure)
-    ranks = rank({code: s.total for code, s in current.items()})
-    previous = score_units(framework, units, period.previous(), procedure) if with_change else {}
+    if procedure:
+        current = score_units(framework, units, period, procedure)
+        previous = score_units(framework, units, period.previous(), procedure) if with_change else {}
+    else:
+        current = score_rows.stored_scores(framework, units, period)
+        previous = score_rows.stored_scores(framework, units, period.previous()) if with_change else {}
+    if not procedure and (level == Level.PROVINCE or (parent is not None and parent.level == Level.PROVINCE)):
+        ranks = {code: score.rank for code, score in current.items()}
+    else:
+        ranks = rank({code: s.total for code, s in current.items()})
     official = official_scores(units, framework.code, period, procedure)
     rows = [
         ScoreRow(u, current[u.code], ranks[u.code],
@@ -105,6 +94,8 @@ def has_scored(score: UnitScore) -> bool:
     A period where every indicator was "not applicable" totals 0 points (domain.md §3); a change
     against it would read as a jump from 0, so there is no change then.
     """
+    if isinstance(score, score_rows.StoredScore):
+        return score.scored
     return any(
         indicator.status == Status.SCORED for group in score.groups.values() for indicator in group.indicators
     )

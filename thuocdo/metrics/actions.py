@@ -16,13 +16,12 @@ from thuocdo.accounts import audit
 from thuocdo.accounts.choices import Scope
 from thuocdo.accounts.permissions import Actor, may_write
 from thuocdo.db import select_existing, upsert_replace
-from thuocdo.metrics import codes
+from thuocdo.metrics import changes, codes
 from thuocdo.metrics.definitions import OutOfBounds, to_stored
 from thuocdo.metrics.models import MetricInput
-from thuocdo.metrics.notify import publish_after_commit
 from thuocdo.metrics.periods import out_of_window
 from thuocdo.metrics.rollup import apply_deltas
-from thuocdo.units.models import Unit
+from thuocdo.units.cache import units_by_code
 
 METRIC_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 INPUT_TABLE = MetricInput._meta.db_table
@@ -58,7 +57,7 @@ def record_metric_values(
     come back with their reasons and never cost the good ones. A value must keep its metric's
     bounds (`definitions`); it is stored as an exact integer of the metric's smallest unit.
     """
-    units = Unit.objects.in_bulk(field_name="code")
+    units = units_by_code()  # the registry, cached per process (not a query per batch)
     rejected, good = [], {}
     for index, raw in enumerate(rows):
         try:
@@ -110,7 +109,7 @@ def record_metric_values(
         moved = apply_deltas(deltas.items())
         audit.record(actor, "metrics.record_values", "MetricInput", f"{len(good)} rows",
                      after={"stored": len(good), "rejected": len(rejected)})
-        publish_after_commit(moved)
+        changes.record(moved)
     return {"stored": len(good), "rejected": rejected}
 
 

@@ -128,3 +128,24 @@ class PeriodValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.unit_code} {self.metric} {self.start}..{self.end} = {self.value:g}"
+
+
+class Change(models.Model):
+    """A unit whose figures moved and whose maintained scores are not yet recomputed (ADR 0010).
+
+    Written in the same transaction as the figures it announces, so a crash between the write and
+    the rescoring loses nothing: the score refresher (`evaluation.score_rows`) reads these marks,
+    recomputes the units' score rows and deletes the marks it served — each by its token, so a mark
+    set again while the refresher worked stays for the next round. At most one row per unit.
+    """
+
+    unit_code = models.CharField("mã đơn vị", max_length=16, primary_key=True)
+    token = models.BigIntegerField("dấu lần thay đổi")
+    changed_at = models.DateTimeField("thay đổi lúc")
+
+    class Meta:
+        verbose_name = "đơn vị chờ tính lại điểm"
+        verbose_name_plural = "đơn vị chờ tính lại điểm"
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} @ {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -17,9 +17,11 @@ from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import classify_compact, to_micros
 from thuocdo.dossiers.pipeline import apply_to_dossiers, compact_event
 from thuocdo.dossiers.validation import ValidEvent
+from thuocdo.metrics import changes
 from thuocdo.metrics.definitions import from_stored, stored_problem
 from thuocdo.metrics.models import FillState, MetricInput, MetricValue
 from thuocdo.metrics.rollup import apply_deltas, expand
+from thuocdo.units.cache import units_by_code
 
 REBUILD = "metrics.rebuild"
 # 20,000 events per transaction: about 10 MB of Python objects; a kill loses at most one chunk of work.
@@ -66,6 +68,8 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
     with transaction.atomic():
         apply_deltas(_input_deltas())
         FillState.objects.filter(name=REBUILD).update(done=True)
+        # Every figure may have moved: every unit's maintained scores are recomputed.
+        changes.record(units_by_code())
     return replayed
 
 

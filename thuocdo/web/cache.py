@@ -1,105 +1,189 @@
-"""Page figures cached for a minute, and dropped as soon as the unit they describe changes.
+"""The web layer's shared cache: page figures and rendered live regions, keyed by data versions.
 
-A key names what was computed (e.g. "tiles"), the unit, the framework version and the period(s),
-and carries the moment this process last heard that the unit's figures changed (change notices
-from `thuocdo.metrics.notify`): a notice makes the old entries unreachable, so the fragment a live
-page re-fetches after `sse:change` is computed afresh, while a page nobody changes is computed at
-most once a minute. Counts that move with the clock alone (pending → overdue) are at most
-`TTL_SECONDS` old.
+Every change notice stamps a new data version per (kind, unit) in the shared cache before it goes
+out (`thuocdo.metrics.notify`): FIGURES when a unit's stored figures moved, SCORES when its score rows
+were recomputed. A cached value names what was computed, for which unit and choice, and the versions
+of the data it shows; a notice therefore makes the old entries unreachable in every server process at
+once, and an unchanged region keeps its key, its render and its ETag. Clock-driven content (the "at"
+stamps, pending dossiers passing their due time) lives at most `TTL_SECONDS`; the date is in every key.
+
+With REDIS_URL the cache is Redis (settings.CACHES) and every process reuses every other's renders;
+`database_key` puts the database's name in each key, so test workers sharing one Redis database never
+read each other's renders.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-import threading
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
+from thuocdo.evaluation import score_rows
 from thuocdo.metrics import notify
 
+FIGURES, SCORES = notify.FIGURES, notify.SCORES
 TTL_SECONDS = 60
-STALE_SECONDS = 600
-# `watch=TIME_ONLY`: no notice names it, so the entry lives its full minute (the national commune map,
-# whose 3,321 scores would otherwise be recomputed on every national change).
-TIME_ONLY = "-"
+LAST_GOOD_SECONDS = 24 * 3600  # served when the database is too busy to build a region (`last_good`)
+LOCK_SECONDS = 10  # a render holds its lock at most this long (the national map takes ~0.3 s)
+WAIT_SECONDS = 5.0  # how long a request waits for another's render of the same region before its own
+GENERATION_KEY = "thuocdo:web:generation"
 T = TypeVar("T")
 
-_lock = threading.Lock()
-_changed: dict[str, float] = {}  # unit code → when this process last heard it changed (≤ 3,356 keys)
-_listening = False
+
+def database_key(key: str, key_prefix: str, version: int) -> str:
+    """Django's cache key with the database's name in it (settings.CACHES' KEY_FUNCTION), read at call time."""
+    return f"{key_prefix}:{version}:{notify.database_label()}:{key}"
 
 
-def _record(unit_codes: list[str]) -> None:
-    now = time.time()
-    with _lock:
-        for code in unit_codes:
-            _changed[code] = now
+def dependencies(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (kind, unit) versions a value depends on; where reads refresh the scores, FIGURES for SCORES.
 
-
-def _listen() -> None:
-    global _listening
-    if _listening:
-        return
-    with _lock:
-        if _listening:
-            return
-        _listening = True
-    notify.subscribe(_record)
-
-
-def changed_at(unit_code: str) -> float:
-    """When this process last heard of a change to the unit (0 if never)."""
-    with _lock:
-        return _changed.get(unit_code, 0.0)
-
-
-def cached(what: str, unit_code: str, parts: tuple, compute: Callable[[], T], *, watch: str | None = None) -> T:
-    """The value of `compute()`, kept `TTL_SECONDS` under (what, unit, parts, last change of `watch` or the unit).
-
-    With `watch=TIME_ONLY` an expired value is still served for up to `STALE_SECONDS` while one
-    background thread computes the next (the national map costs seconds; nobody should wait for it
-    once it has been drawn).
+    Without the refresher thread (tests, console, a plain runserver) a score moves when it is next read
+    (`score_rows.READ_REFRESHES`): the marks come with a FIGURES notice, and the SCORES notice is sent
+    by the read itself, in the middle of a render. The figures' version stands in for the scores', so
+    that render is kept under the key it was taken for. (Units marked by `sweep_overdue` alone then
+    wait for `TTL_SECONDS`.)
     """
-    _listen()
+    if score_rows.READ_REFRESHES:
+        pairs = ((FIGURES if kind == SCORES else kind, code) for kind, code in pairs)
+    return sorted(set(pairs))
+
+
+def data_state(pairs: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """(generation, versions) for these dependencies, in one cache read."""
+    pairs = dependencies(pairs)
+    keys = [GENERATION_KEY, *(notify.version_key(kind, code) for kind, code in pairs)]
+    got = cache.get_many(keys)
+    versions = [f"{kind}:{code}={got.get(key, notify.NO_VERSION)}" for (kind, code), key in zip(pairs, keys[1:],
+                                                                                              strict=True)]
+    return str(got.get(GENERATION_KEY, "0")), ",".join(versions)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha1("|".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()
+
+
+def cached(what: str, unit_code: str, parts: tuple, compute: Callable[[], T], *,
+           kinds: Iterable[str] = (FIGURES,)) -> T:
+    """The value of `compute()`, kept `TTL_SECONDS` under (what, unit, parts, language, the unit's versions).
+
+    `kinds`: the notices that move it (FIGURES, SCORES); a value read from several units' data names the
+    unit whose notices cover them all (a province for its communes, VN for the country).
+    """
+    generation, versions = data_state((kind, unit_code) for kind in kinds)
     # Cached values hold labels: the language is part of the key.
-    language = translation.get_language()
-    raw = "|".join(map(str, (what, unit_code, *parts, language, changed_at(watch or unit_code))))
-    key = "thuocdo:web:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
-    value = cache.get(key)
-    if value is not None:
-        return value
-    if watch == TIME_ONLY:
-        stale = cache.get(key + ":stale")
-        if stale is not None:
-            if cache.add(key + ":refreshing", 1, TTL_SECONDS):
-                threading.Thread(target=_refresh, args=(key, compute, language), daemon=True).start()
-            return stale
-    return _store(key, compute(), stale=watch == TIME_ONLY)
-
-
-def _store(key: str, value, *, stale: bool):
-    cache.set(key, value, TTL_SECONDS)
-    if stale:
-        cache.set(key + ":stale", value, STALE_SECONDS)
+    key = "thuocdo:web:data:" + _digest(generation, what, unit_code, *parts, translation.get_language(), versions)
+    value = _fresh(cache.get(key))
+    if value is None:
+        value = compute()
+        _keep(key, value)
     return value
 
 
-def _refresh(key: str, compute: Callable[[], T], language: str) -> None:
+def _keep(key: str, value) -> None:
+    # The lifetime is checked against the application's clock as well as the cache's own: Redis counts
+    # real seconds, a test (time-machine) or a server's clock may not.
+    cache.set(key, (time.time() + TTL_SECONDS, value), TTL_SECONDS)
+
+
+def _fresh(entry: tuple[float, T] | None) -> T | None:
+    if entry is None:
+        return None
+    deadline, value = entry
+    return value if time.time() < deadline else None
+
+
+@dataclass(frozen=True)
+class RenderKey:
+    """Where a rendered region is kept: its identity (what is shown, to whom) and the data versions it shows."""
+
+    identity: str
+    version: str
+
+    @property
+    def html(self) -> str:
+        return f"thuocdo:web:html:{self.identity}:{self.version}"
+
+    @property
+    def last_good(self) -> str:
+        return f"thuocdo:web:last:{self.identity}"
+
+    @property
+    def etag(self) -> str:
+        # Weak: the same data may be drawn again after TTL_SECONDS with a later stamp (and gzip weakens it anyway).
+        return f'W/"{self.identity[:16]}{self.version[:16]}"'
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A region's HTML, and its gzip compressed once for every viewer (the national map: 390 KB → 60 KB,
+    ≈ 5 ms of compression that twenty open pages would otherwise each pay after every change)."""
+
+    html: str
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, html: str) -> Rendered:
+        # No random filler against BREACH (GZipMiddleware's): a shared render holds no secret to guess.
+        return cls(html, gzip.compress(html.encode(), compresslevel=6, mtime=0))
+
+
+def render_key(region: str, unit_code: str, parts: tuple, audience: str,
+               depends: Iterable[tuple[str, str]]) -> RenderKey:
+    """The key of one region's render: region, unit, choice `parts`, date, language, audience, data versions."""
+    generation, versions = data_state(depends)
+    identity = _digest(generation, region, unit_code, *parts, timezone.localdate(), translation.get_language(),
+                       audience)
+    return RenderKey(identity, _digest(versions))
+
+
+def render_once(key: RenderKey, render: Callable[[], str]) -> Rendered:
+    """The region's HTML: stored, or rendered now and stored for every viewer (and as the last good one).
+
+    Requests for the same missing render wait for the first one's (up to `WAIT_SECONDS`) instead of
+    rendering it again: after a change every open page asks for its regions at the same moment.
+    """
+    done = _fresh(cache.get(key.html))
+    if done is not None:
+        return done
+    lock = key.html + ":lock"
+    mine = cache.add(lock, 1, LOCK_SECONDS)
+    if not mine:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            got = cache.get_many([key.html, lock])
+            done = _fresh(got.get(key.html))
+            if done is not None:
+                return done
+            if lock not in got:
+                break  # the other render failed (a busy database): try ours rather than wait out the 5 s
     try:
-        with translation.override(language):
-            _store(key, compute(), stale=True)
+        done = Rendered.of(render())
+        _keep(key.html, done)
+        cache.set(key.last_good, done.html, LAST_GOOD_SECONDS)
+        return done
     finally:
-        cache.delete(key + ":refreshing")
-        connection.close()  # this thread's own connection
+        if mine:
+            cache.delete(lock)
+
+
+def last_good(key: RenderKey) -> str | None:
+    """The last render of this region whatever its data version (kept a day): for when the database is busy."""
+    return cache.get(key.last_good)
 
 
 def forget() -> None:
-    """Drop every cached figure and change time (tests: each starts from a clean slate)."""
-    with _lock:
-        _changed.clear()
-    cache.clear()
+    """Make every cached figure and render unreachable (tests: each starts from a clean slate).
+
+    A new generation rather than `cache.clear()`: with Redis that would empty the database other
+    test workers (and server processes) are using.
+    """
+    cache.set(GENERATION_KEY, secrets.token_hex(8), None)

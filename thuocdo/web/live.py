@@ -1,17 +1,32 @@
 """Live change stream of a unit (server-sent events): `/live/<code>/` and `/live/public/`.
 
-A page opens `<div hx-ext="sse" sse-connect="/live/<code>/">`; its fragments reload on `sse:change`.
-The stream carries no figures, only "this unit's figures changed at …", so the fragments that
-reload go through the usual access checks.
+A page opens `<div hx-ext="sse" sse-connect="/live/<code>/">`; each of its fragments reloads on the
+events of the data it shows (`hx-trigger="sse:figures"`, `"sse:figures, sse:scores"`), so a page asks
+only for the regions whose data changed. The stream carries no figures, only "this unit's figures (or
+scores) changed at …", so the fragments that reload go through the usual access checks.
 
     retry: 3000                      the browser reconnects by itself 3 s after a drop
     id: 1786940000000                ms since the epoch; sent back as Last-Event-ID on reconnect
 
-    event: change
-    id: 1786940000123
+    event: figures                   the unit's stored figures moved (a FIGURES notice named it)
+    id: 1786940000123                the publisher's time, the same in every server process
     data: {"unit": "08494", "at": "2026-08-17T09:30:00+07:00"}
 
-    : ping                           every 15 s, so proxies and browsers keep the connection
+    event: scores                    its score rows were recomputed (for a commune or agency: also when
+    id: 1786940000301                any score of its province was, which may move its rank)
+    data: {"unit": "08494", "at": "2026-08-17T09:30:00+07:00"}
+
+    : ping                           after 15 s without a message, so proxies and browsers keep the connection
+
+Pages ask for their regions to be pushed (`/live/<code>/?push=1&<the page's choice>`): after each
+coalesced event the stream also sends, for every region of the page that shows that kind of data, the
+region's HTML as one event named after it (`event: region-tiles`, one `data:` line per line of HTML),
+which htmx swaps in (`sse-swap="region-tiles"`). The HTML is the shared render of `web.cache.render_once`
+(one render per change for every open page with the same choice and language, whatever their number),
+so a change costs one render and no request per viewer: with 200 officials on the national page,
+re-fetching would cost 200 × regions requests per change (issue 10). Access is checked once, when the
+stream opens; every reader of a unit gets the same HTML (`sections.AUDIENCE`). The fragment URLs stay,
+with their ETags and 304s, for a page whose stream dropped and for other clients.
 
 Change notices come from `thuocdo.metrics.notify` (thread-based listeners, called after commit in
 the committing thread or in the Redis relay thread); each stream bridges them into its own
@@ -26,40 +41,51 @@ import json
 import re
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import OperationalError, close_old_connections, connection
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from thuocdo.accounts.permissions import Actor, may_read
+from thuocdo.errors import InvalidParameter
+from thuocdo.evaluation.store import UnknownFramework
 from thuocdo.metrics import notify
+from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
+from thuocdo.web import sections
+from thuocdo.web.cache import last_good, render_once
+from thuocdo.web.picker import choose
 
 NATIONAL = "VN"
+KINDS = notify.KINDS  # figures first: when both are due, the cheaper regions go first
 RETRY_MS = 3000
 HEARTBEAT_SECONDS = 15.0
 # A national ingest commits several batches a second and VN changes with each: a page reloading its
-# fragments on every one would hammer the server. Notices closer than this are sent as one message
-# (an isolated change still goes out at once, well within the 1 s budget).
+# fragments on every one would hammer the server. Notices of one kind closer than this are sent as
+# one message (an isolated change still goes out at once, well within the 1 s budget).
 MIN_INTERVAL_SECONDS = 0.5
+Watched = dict[str, frozenset[str]]  # notice kind → the unit codes whose notices this stream relays
 _EVENT_ID = re.compile(r"[0-9]{1,13}")  # ms since the epoch, as `_ms` writes them (13 digits until 2286)
 
 
 class ChangeLog:
-    """When each unit last changed, as this process has seen since it began listening.
+    """When each unit last changed, per kind of notice, as this process has seen since it began listening.
 
-    A browser reconnecting after a drop sends the id of the last message it got (a time); if the
-    unit changed after that — or this process cannot vouch for the gap, because it started
-    listening later (a restarted server) — the new stream opens with one catch-up `change`.
+    A browser reconnecting after a drop sends the id of the last message it got (a publisher's time);
+    for each kind, if a watched unit changed after that — or this process cannot vouch for the gap,
+    because it started listening later (a restarted server) — the new stream opens with one catch-up
+    message of that kind.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: float | None = None
-        self._last: dict[str, float] = {}  # ≤ 3,356 unit codes
+        self._last: dict[tuple[str, str], float] = {}  # (kind, unit code): ≤ 2 × 3,356 keys
 
     def start(self) -> None:
         """Begin recording notices (once per process)."""
@@ -67,44 +93,78 @@ class ChangeLog:
             if self._since is not None:
                 return
             self._since = time.time()
-        notify.subscribe(self.record)
+        for kind in KINDS:
+            notify.subscribe(lambda codes, at, kind=kind: self.record(codes, kind, at), kind, with_time=True)
 
-    def record(self, unit_codes: list[str]) -> None:
-        now = time.time()
+    def record(self, unit_codes: list[str], kind: str = notify.FIGURES, at: float | None = None) -> None:
+        at = time.time() if at is None else at
         with self._lock:
             for code in unit_codes:
-                self._last[code] = now
+                self._last[(kind, code)] = max(at, self._last.get((kind, code), 0.0))
 
-    def changed_since(self, unit_code: str, moment: float) -> bool:
-        """True if the unit may have changed after `moment` (seconds since the epoch)."""
+    def changed_since(self, unit_codes: frozenset[str], kind: str, moment: float) -> bool:
+        """True if one of the units may have had a notice of this kind after `moment` (seconds since the epoch)."""
         with self._lock:
             if self._since is None or moment < self._since:
                 return True
-            return self._last.get(unit_code, 0.0) > moment
+            return any(self._last.get((kind, code), 0.0) > moment for code in unit_codes)
 
 
 change_log = ChangeLog()
 
 
+@dataclass(frozen=True)
+class Push:
+    """What a page's stream pushes: its regions for its choice, in its language."""
+
+    unit: Unit
+    choice: object  # web.picker.Choice
+    language: str
+    regions: tuple[str, ...]
+
+    def regions_for(self, kind: str) -> list[str]:
+        return [name for name in self.regions if kind in sections.SHOWS[name]]
+
+    def render(self, name: str) -> str | None:
+        """The region's shared HTML (rendered once per change for every stream), None if it cannot be had."""
+        close_old_connections()
+        key = sections.region_key(self.unit, name, self.choice)
+        with translation.override(self.language):
+            try:
+                return render_once(key, lambda: render_to_string(
+                    f"web/fragments/{name}.html", {"r": sections.region(self.unit, name, self.choice)})).html
+            except OperationalError:
+                return last_good(key)  # the database is busy: the last good render, its stamp says when
+
+
 async def unit_stream(request, code: str):
     """The change stream of one unit; the user must be allowed to read it (403 otherwise)."""
     try:
-        unit_code = await sync_to_async(_readable_unit_code)(request, code)
+        unit, push = await sync_to_async(_readable_unit)(request, code)
     except PermissionDenied:
         return HttpResponseForbidden("Không có quyền xem dữ liệu của đơn vị này.")
-    return await _stream_response(request, unit_code)
+    return await _stream_response(request, unit.code, watched(unit), push)
 
 
 async def public_stream(request):
-    """The public scoreboard's stream: changes of the national figures, for anyone."""
-    return await _stream_response(request, NATIONAL)
+    """The public scoreboard's stream: changes of the national figures and scores, for anyone."""
+    return await _stream_response(request, NATIONAL, {kind: frozenset([NATIONAL]) for kind in KINDS})
 
 
-def _readable_unit_code(request, code: str) -> str:
+def watched(unit: Unit) -> Watched:
+    """Whose notices a unit's page hears: its own, and a commune's or agency's province's SCORES (its rank)."""
+    scores = {unit.code}
+    if unit.level in (Level.COMMUNE, Level.AGENCY) and unit.province_code:
+        scores.add(unit.province_code)
+    return {notify.FIGURES: frozenset([unit.code]), notify.SCORES: frozenset(scores)}
+
+
+def _readable_unit(request, code: str) -> tuple[Unit, Push | None]:
     unit = Unit.objects.select_related("parent").filter(code=code).first()
     if unit is None:
         raise Http404("Không có đơn vị này.")
     allowed = request.user.is_authenticated and may_read(Actor.for_user(request.user), unit)
+    push = _push_of(request, unit) if allowed and request.GET.get("push") == "1" else None
     # The stream may stay open for hours: give the database connection back now rather than at the
     # end of the request (one idle PostgreSQL connection per open page otherwise). Inside a test's
     # transaction the connection is the test's and stays.
@@ -112,11 +172,21 @@ def _readable_unit_code(request, code: str) -> str:
         connection.close()
     if not allowed:
         raise PermissionDenied
-    return unit.code
+    return unit, push
 
 
-async def _stream_response(request, unit_code: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_events(unit_code, request.headers.get("Last-Event-ID", "")),
+def _push_of(request, unit: Unit) -> Push | None:
+    """The page's choice, read as the page read it; a choice the page could not have made pushes nothing."""
+    try:
+        choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
+    except (InvalidParameter, UnknownFramework):
+        return None
+    return Push(unit, choice, translation.get_language(), sections.REGIONS[sections.kind_of(unit)])
+
+
+async def _stream_response(request, unit_code: str, watching: Watched, push: Push | None = None
+                           ) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_events(unit_code, watching, request.headers.get("Last-Event-ID", ""), push),
                                      content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     # GZipMiddleware compresses streaming responses unless a Content-Encoding is already set; a
@@ -139,55 +209,102 @@ def _last_event_moment(last_event_id: str) -> float | None:
     return int(text) / 1000
 
 
-def _reconnected_after_change(last_event_id: str, unit_code: str) -> bool:
+def _missed(last_event_id: str, watching: Watched) -> list[str]:
+    """The kinds of notice a reconnecting browser may have missed since the message it names.
+
+    Each kind is coalesced apart, so the last id a browser got may be later than a notice of the other
+    kind still held back when the stream dropped: notices up to MIN_INTERVAL_SECONDS before it count.
+    """
     moment = _last_event_moment(last_event_id)
     if moment is None:
-        return False
-    return change_log.changed_since(unit_code, moment)
+        return []
+    since = moment - MIN_INTERVAL_SECONDS
+    return [kind for kind in KINDS if change_log.changed_since(watching[kind], kind, since)]
 
 
-async def _events(unit_code: str, last_event_id: str):
+async def _events(unit_code: str, watching: Watched, last_event_id: str, push: Push | None = None):
     """The stream's messages; subscribes when the server starts sending it, unsubscribes when it ends."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[float] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
 
-    def listener(unit_codes: list[str]) -> None:
-        if unit_code in unit_codes:
-            # RuntimeError: the loop is closed, this stream has ended and is being unsubscribed.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(queue.put_nowait, time.time())
+    def listener_of(kind: str):
+        codes = watching[kind]
+
+        def listener(unit_codes: list[str], at: float) -> None:
+            if not codes.isdisjoint(unit_codes):
+                # RuntimeError: the loop is closed, this stream has ended and is being unsubscribed.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(queue.put_nowait, (kind, at))
+
+        return listener
 
     # With Redis, the first subscription waits (≤ 5 s) until the relay listens: not on the event loop.
     await asyncio.to_thread(change_log.start)
-    unsubscribe = await asyncio.to_thread(notify.subscribe, listener)
+    unsubscribes = [await asyncio.to_thread(notify.subscribe, listener_of(kind), kind, with_time=True)
+                    for kind in KINDS]
     try:
         yield f"retry: {RETRY_MS}\nid: {_ms(time.time())}\n\n"
-        if _reconnected_after_change(last_event_id, unit_code):
-            yield _change_message(unit_code, time.time())
-        last_sent = float("-inf")
-        while True:
-            try:
-                async with asyncio.timeout(HEARTBEAT_SECONDS):
-                    moment = await queue.get()
-            except TimeoutError:
-                yield ": ping\n\n"
-                continue
-            wait = last_sent + MIN_INTERVAL_SECONDS - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            while not queue.empty():
-                moment = queue.get_nowait()
-            last_sent = loop.time()
-            yield _change_message(unit_code, moment)
+        for kind in _missed(last_event_id, watching):
+            yield _change_message(kind, unit_code, time.time())
+            async for message in _pushed(push, kind):
+                yield message
+        async for message in _coalesced(queue, unit_code):
+            yield message
+            if push is not None and message.startswith("event: "):
+                async for pushed in _pushed(push, message[7:message.index("\n")]):
+                    yield pushed
     finally:
         # The client went away (Django cancels the response on http.disconnect) or the server stops.
-        unsubscribe()
+        for unsubscribe in unsubscribes:
+            unsubscribe()
 
 
-def _change_message(unit_code: str, moment: float) -> str:
+async def _coalesced(queue: asyncio.Queue, unit_code: str):
+    """One message per kind at most every MIN_INTERVAL_SECONDS (the latest time of those it stands for),
+    and a heartbeat after HEARTBEAT_SECONDS without any message."""
+    loop = asyncio.get_running_loop()
+    pending: dict[str, float] = {}  # kind → publisher's time of its latest notice not sent yet
+    last_sent = dict.fromkeys(KINDS, float("-inf"))
+    last_message = loop.time()
+    while True:
+        while not queue.empty():
+            kind, at = queue.get_nowait()
+            pending[kind] = max(at, pending.get(kind, at))
+        now = loop.time()
+        due = [kind for kind in KINDS if kind in pending and last_sent[kind] + MIN_INTERVAL_SECONDS <= now]
+        for kind in due:
+            yield _change_message(kind, unit_code, pending.pop(kind))
+            last_sent[kind] = last_message = now
+        if due:
+            continue
+        if pending:
+            wait = min(last_sent[kind] + MIN_INTERVAL_SECONDS for kind in pending) - now
+        else:
+            wait = last_message + HEARTBEAT_SECONDS - now
+        try:
+            async with asyncio.timeout(max(wait, 0)):
+                kind, at = await queue.get()
+            pending[kind] = max(at, pending.get(kind, at))
+        except TimeoutError:
+            if not pending and loop.time() >= last_message + HEARTBEAT_SECONDS:
+                yield ": ping\n\n"
+                last_message = loop.time()
+
+
+async def _pushed(push: Push | None, kind: str):
+    """The HTML of each region of the page that shows this kind of data, as `event: region-<name>`."""
+    if push is None:
+        return
+    for name in push.regions_for(kind):
+        html = await sync_to_async(push.render)(name)
+        if html:
+            yield f"event: region-{name}\n" + "".join(f"data: {line}\n" for line in html.splitlines()) + "\n"
+
+
+def _change_message(kind: str, unit_code: str, moment: float) -> str:
     at = timezone.localtime(datetime.fromtimestamp(moment, tz=UTC)).isoformat(timespec="seconds")
     data = json.dumps({"unit": unit_code, "at": at})
-    return f"event: change\nid: {_ms(moment)}\ndata: {data}\n\n"
+    return f"event: {kind}\nid: {_ms(moment)}\ndata: {data}\n\n"
 
 
 def _ms(moment: float) -> int:

@@ -1,7 +1,9 @@
 """The live regions of each page: one builder per fragment, shared by the page and the fragment's own URL.
 
 A page renders every region of its kind (national, province, commune) by including the same template
-the fragment URL renders, so a region re-fetched after `sse:change` replaces itself with identical markup.
+the fragment URL renders, so a region re-fetched after a stream event replaces itself with identical
+markup. Each region declares what it shows (`SHOWS`: figures, scores): its `hx-trigger` listens to those
+events only, and its cached render is keyed by those data versions only (`render_key`).
 """
 
 from __future__ import annotations
@@ -21,13 +23,18 @@ from thuocdo.metrics.series import daily_median, daily_values, days
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
-from thuocdo.web.cache import TIME_ONLY, cached
+from thuocdo.web.cache import FIGURES, SCORES, RenderKey, cached, render_key
 from thuocdo.web.picker import COLORS, Choice
 from thuocdo.web.queries import boards, figures, maps, trends
 from thuocdo.web.queries.dossiers import pending_now
 from thuocdo.web.svg import render_map
 
 NATION = "VN"
+# Who a region's HTML is the same for. Fragments are rendered without the request (no user, no CSRF
+# token, no messages) and link only to units any reader of the unit may open: every user the permission
+# module lets read the unit gets the same bytes. A region that came to depend on the viewer would need
+# its own audience here (e.g. role and scope) — test_fragment_cache checks the templates for it.
+AUDIENCE = "readers"
 ALERTS_SHOWN = 30
 OVERDUE_SHOWN = 20
 LOAD_DAYS = 30
@@ -60,6 +67,7 @@ def build_worst(unit: Unit, choice: Choice) -> dict:
 
 
 def build_map(unit: Unit, choice: Choice) -> dict:
+    today = timezone.localdate()
     if unit.level == Level.NATIONAL:
 
         def compute():
@@ -72,7 +80,6 @@ def build_map(unit: Unit, choice: Choice) -> dict:
             label = _("Bản đồ %(n)s xã, phường, đặc khu") % {"n": drawn.count}
             return render_map(drawn, label), drawn.legend, drawn.count, timezone.now()
 
-        svg, legend, count, at = cached("map", NATION, (*choice.key, choice.color), compute, watch=TIME_ONLY)
     else:
 
         def compute():
@@ -86,7 +93,9 @@ def build_map(unit: Unit, choice: Choice) -> dict:
             label = _("Bản đồ %(n)s xã, phường của %(p)s") % {"n": drawn.count, "p": unit.name}
             return render_map(drawn, label), drawn.legend, drawn.count, timezone.now()
 
-        svg, legend, count, at = cached("map", unit.code, (*choice.key, choice.color), compute)
+    # Scores and figures of every commune drawn: a notice about any of them names this unit too.
+    svg, legend, count, at = cached("map", unit.code, (*choice.key, choice.color, today), compute,
+                                    kinds=(FIGURES, SCORES))
     return {"svg": svg, "legend": legend, "dots": count, "at": at, "colors": maps_colors(choice)}
 
 
@@ -104,13 +113,12 @@ def build_alerts(unit: Unit, choice: Choice) -> dict:
         # Only what is shown is kept: thousands of alerts (each with its Unit) would cost every hit.
         return found[:ALERTS_SHOWN], len(found), timezone.now()
 
-    watch = TIME_ONLY if unit.level == Level.NATIONAL else unit.code
-    shown, count, at = cached("alerts", unit.code, (timezone.localdate(),), compute, watch=watch)
+    shown, count, at = cached("alerts", unit.code, (timezone.localdate(),), compute)
     return {"alerts": shown, "alert_count": count, "at": at, "scope": unit}
 
 
 def build_score(unit: Unit, choice: Choice) -> dict:
-    explanation, at = cached("explain", unit.code, choice.key,
+    explanation, at = cached("explain", unit.code, (*choice.key, timezone.localdate()),
                              lambda: (explain(choice.framework, unit, choice.period), timezone.now()))
     rank, peers = boards.commune_rank(choice, unit)
     return {"explanation": explanation, "rank": rank, "peers": peers, "at": at, "record_metrics": codes.DOSSIER_CODES}
@@ -163,6 +171,37 @@ REGIONS = {
     "province": ("tiles", "alerts", "ranking", "worst", "map"),
     "commune": ("tiles", "score", "load", "overdue", "trends", "alerts"),
 }
+# What each region shows, so which notices re-draw it: the worst lists, tiles and series show figures
+# only; rankings, maps and the score show scores beside figures (the score's explanation is read from
+# the figures, its rank from the score rows).
+SHOWS = {
+    "tiles": (FIGURES,), "alerts": (FIGURES,), "load": (FIGURES,), "overdue": (FIGURES,), "trends": (FIGURES,),
+    "worst": (FIGURES,), "score": (FIGURES, SCORES), "ranking": (FIGURES, SCORES),
+    "provinces": (FIGURES, SCORES), "map": (FIGURES, SCORES),
+}
+
+
+def depends(unit: Unit, name: str) -> list[tuple[str, str]]:
+    """The (kind, unit) data versions a region is drawn from.
+
+    A unit's notices name it, its province and VN, so a province's or the nation's regions follow their
+    own code. A commune's score also shows its rank in the province, which moves with any commune's
+    score there: it follows the province's SCORES too (`thuocdo.web.live` sends those to its page).
+    """
+    pairs = [(kind, unit.code) for kind in SHOWS[name]]
+    if name == "score" and unit.level in (Level.COMMUNE, Level.AGENCY) and unit.province_code:
+        pairs.append((SCORES, unit.province_code))
+    return pairs
+
+
+def trigger(name: str) -> str:
+    """The region's `hx-trigger`: the stream events of what it shows (`sse:figures`, `sse:scores`)."""
+    return ", ".join(f"sse:{kind}" for kind in SHOWS[name])
+
+
+def region_key(unit: Unit, name: str, choice: Choice) -> RenderKey:
+    """Where the region's HTML is kept: unit, region, choice and colour, language, audience, data versions."""
+    return render_key(name, unit.code, (*choice.key, choice.color), AUDIENCE, depends(unit, name))
 
 
 def fragment_url(unit: Unit, name: str, choice: Choice) -> str:
@@ -170,7 +209,8 @@ def fragment_url(unit: Unit, name: str, choice: Choice) -> str:
 
 
 def region(unit: Unit, name: str, choice: Choice) -> dict:
-    """The context of one region: its builder's figures, its own URL, and the choice."""
+    """The context of one region: its builder's figures, its own URL, its trigger, and the choice."""
     context = BUILDERS[name](unit, choice)
-    context.update({"unit": unit, "choice": choice, "self_url": fragment_url(unit, name, choice), "region": name})
+    context.update({"unit": unit, "choice": choice, "self_url": fragment_url(unit, name, choice), "region": name,
+                    "trigger": trigger(name)})
     return context

@@ -1,13 +1,16 @@
 """Pages. Thin: they check access through the permission module, call queries and actions, render."""
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.middleware.http import ConditionalGetMiddleware
+from django.db import OperationalError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import decorator_from_middleware
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -22,11 +25,13 @@ from thuocdo.units.forms import UnitProfileForm
 from thuocdo.units.models import Unit, UnitProfile
 from thuocdo.web import sections
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
+from thuocdo.web.cache import RenderKey, last_good, render_once
 from thuocdo.web.picker import COLORS, FRAMEWORKS, choose
 
-# A fragment re-fetched after a change that moved nothing else answers 304 (a few hundred bytes).
-conditional = decorator_from_middleware(ConditionalGetMiddleware)
+# The browser keeps a fragment and asks each time whether it changed: 304 while its data versions stand.
 revalidate = cache_control(private=True, no_cache=True)
+BUSY_RETRY_SECONDS = 2
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware reads Accept-Encoding
 
 
 def home(request):
@@ -57,9 +62,12 @@ def unit_page(request, code: str):
 
 
 @revalidate
-@conditional
 def fragment(request, code: str, name: str):
-    """One live region of a unit's page, as the page itself shows it (htmx swaps it in on `sse:change`)."""
+    """One live region of a unit's page, as the page itself shows it (htmx swaps it in on its stream events).
+
+    Access is checked first, then the region's key (`sections.region_key`): an unchanged region answers
+    304 before anything is built; a changed one is rendered once and served to every reader.
+    """
     try:
         unit = readable_unit_or_deny(request, code)
     except LoginRequired:
@@ -70,7 +78,40 @@ def fragment(request, code: str, name: str):
         choice = choose(request.GET, default_compare=unit.level != Level.COMMUNE)
     except UnknownFramework as exc:
         return _no_framework(request, exc)
-    return render(request, f"web/fragments/{name}.html", {"r": sections.region(unit, name, choice)})
+    key = sections.region_key(unit, name, choice)
+    # Rendered without the request: nothing of the viewer (user, CSRF token, messages) enters shared HTML.
+    return serve_rendered(request, key, lambda: render_to_string(f"web/fragments/{name}.html",
+                                                                 {"r": sections.region(unit, name, choice)}),
+                          busy_template="web/fragments/_busy.html")
+
+
+def serve_rendered(request, key: RenderKey, render_html: Callable[[], str], busy_template: str) -> HttpResponse:
+    """Answer with a shared render: 304 to its ETag, the stored HTML, or a new render stored for everyone.
+
+    When the database is too busy to build it (OperationalError: locked, out of connections), the last
+    good render of the region is served as it was, its stamp saying when; without one, 503 and Retry-After.
+    """
+    not_modified = get_conditional_response(request, etag=key.etag)
+    if not_modified is not None:
+        not_modified["ETag"] = key.etag
+        return not_modified
+    try:
+        done = render_once(key, render_html)
+    except OperationalError:
+        stale = last_good(key)
+        if stale is not None:
+            return HttpResponse(stale)  # no ETag: the next request builds it again
+        response = render(request, busy_template, {"retry": BUSY_RETRY_SECONDS}, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(done.gzipped)
+        response["Content-Encoding"] = "gzip"  # compressed once per render; GZipMiddleware leaves it be
+    else:
+        response = HttpResponse(done.html)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    response["ETag"] = key.etag
+    return response
 
 
 def _page(request, unit: Unit, template: str):

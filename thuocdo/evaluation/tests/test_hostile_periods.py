@@ -379,7 +379,7 @@ def test_explain_and_dossiers_declare_their_responses(path):
     from thuocdo.api import api
 
     responses = api.get_openapi_schema()["paths"][path]["get"]["responses"]
-    assert sorted(str(status) for status in responses) == ["200", "400", "401", "403", "404", "422"]
+    assert sorted(str(status) for status in responses) == ["200", "400", "401", "403", "404", "422", "503"]
     assert all("application/json" in spec.get("content", {}) for spec in responses.values())
 
 

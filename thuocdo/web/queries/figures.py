@@ -11,9 +11,8 @@ from thuocdo.evaluation.periods import Period
 from thuocdo.metrics import codes
 from thuocdo.metrics.bulk import pending_values, stored_values
 from thuocdo.metrics.queries import pending_counts, stored_totals
-from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
-from thuocdo.web.cache import TIME_ONLY, cached
+from thuocdo.web.cache import cached
 
 FIGURE_METRICS = (codes.RECEIVED, codes.RECEIVED_ONLINE, codes.RESOLVED, codes.RESOLVED_EARLY,
                   codes.RESOLVED_ON_TIME)
@@ -85,10 +84,10 @@ def overdue_now(units: list[Unit]) -> dict[str, int]:
 
 
 def tiles(unit: Unit, period: Period, compare: Period | None, choice_key: tuple) -> Tiles:
-    """The tiles of a unit (cached until the unit changes, at most a minute).
+    """The tiles of a unit (cached until the unit's figures change, at most a minute).
 
-    The nation's pending count reads every open dossier of the country (hundreds of thousands at full
-    scale): it is kept its full minute whatever changes, and so is at most a minute old.
+    The pending counts move with the clock as well (a dossier passing its due time): at most a minute
+    old. The nation's reads every open dossier of the country (≈ 80 ms on the demo data).
     """
     today = timezone.localdate()
 
@@ -99,6 +98,5 @@ def tiles(unit: Unit, period: Period, compare: Period | None, choice_key: tuple)
         )
 
     shown = cached("tiles", unit.code, (*choice_key, today), compute)
-    pending = cached("pending", unit.code, (), lambda: pending_counts(unit),
-                     watch=TIME_ONLY if unit.level == Level.NATIONAL else None)
+    pending = cached("pending", unit.code, (), lambda: pending_counts(unit))
     return replace(shown, pending=pending[codes.PENDING], overdue=pending[codes.PENDING_OVERDUE])

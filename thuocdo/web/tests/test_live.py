@@ -1,4 +1,4 @@
-"""The live change stream: one message per change of its unit, heartbeats, catch-up, access, clean-up."""
+"""The live change stream: one message per kind of change of its unit, heartbeats, catch-up, access, clean-up."""
 
 import asyncio
 import json
@@ -12,6 +12,7 @@ from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import make_user
 from thuocdo.dossiers.actions import ingest_dossier_events
 from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, accepted, at
+from thuocdo.evaluation import score_rows
 from thuocdo.metrics import notify
 from thuocdo.web import live
 
@@ -28,17 +29,17 @@ def officer(async_client):
 
 def _listeners() -> int:
     with notify._lock:
-        return len(notify._listeners)
+        return sum(map(len, notify._listeners.values()))
 
 
 async def _next(chunks, timeout: float = 2.0) -> bytes:
     return await asyncio.wait_for(chunks.__anext__(), timeout)
 
 
-def _change(chunk: bytes) -> dict:
+def _change(chunk: bytes, kind: str = "figures") -> dict:
     head, data = chunk.decode().rstrip("\n").rsplit("\n", 1)
     event, message_id = head.split("\n")
-    assert event == "event: change"
+    assert event == f"event: {kind}"
     assert message_id.startswith("id: ")
     assert data.startswith("data: ")
     return json.loads(data.removeprefix("data: "))
@@ -102,6 +103,25 @@ def test_an_ingest_reaches_the_stream_after_commit(officer, django_capture_on_co
     _run(scenario)
 
 
+def test_a_score_refresh_reaches_the_stream_as_a_scores_event(officer, django_capture_on_commit_callbacks):
+    """An ingest is a `figures` event; the refresh of the scores it marked (the refresher's job) a `scores` one."""
+
+    def ingest():
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_dossier_events(Actor.system(), [accepted("LT-8", at("2026-09-01"), at("2026-09-10", "17:00"))])
+
+    async def scenario():
+        _, chunks = await _open(officer, "/live/08494/")
+        await _next(chunks)
+        await sync_to_async(ingest)()
+        assert _change(await _next(chunks), "figures")["unit"] == LAM_THAO
+        assert LAM_THAO in await sync_to_async(score_rows.refresh)()
+        assert _change(await _next(chunks), "scores")["unit"] == LAM_THAO
+        await _close(chunks)
+
+    _run(scenario)
+
+
 def test_notices_arriving_together_make_one_message(officer):
     async def scenario():
         _, chunks = await _open(officer, "/live/08494/")
@@ -111,6 +131,47 @@ def test_notices_arriving_together_make_one_message(officer):
         assert _change(await _next(chunks))["unit"] == LAM_THAO
         with pytest.raises(TimeoutError):
             await _next(chunks, timeout=live.MIN_INTERVAL_SECONDS + 0.2)
+
+    _run(scenario)
+
+
+def test_each_kind_of_notice_is_its_own_event_coalesced_on_its_own(officer):
+    """Figures and scores are separate events (regions listen to what they show), each coalesced apart."""
+
+    async def scenario():
+        _, chunks = await _open(officer, "/live/08494/")
+        await _next(chunks)
+        notify.deliver([LAM_THAO, "25", "VN"], notify.FIGURES, 1789000000.123)
+        assert _change(await _next(chunks), "figures") == {"unit": LAM_THAO, "at": "2026-09-10T07:26:40+07:00"}
+        # A score notice right after still goes out at once: the interval is counted per kind.
+        started = time.monotonic()
+        notify.deliver([LAM_THAO, "25", "VN"], notify.SCORES, 1789000000.456)
+        chunk = await _next(chunks)
+        assert time.monotonic() - started < live.MIN_INTERVAL_SECONDS
+        assert chunk.decode().split("\n")[1] == "id: 1789000000456"  # the publisher's time
+        assert _change(chunk, "scores")["unit"] == LAM_THAO
+        # Two more figures within the interval: one message, with the later time.
+        notify.deliver([LAM_THAO], notify.FIGURES, 1789000001.0)
+        notify.deliver([LAM_THAO], notify.FIGURES, 1789000002.0)
+        chunk = await _next(chunks)
+        assert chunk.decode().split("\n")[:2] == ["event: figures", "id: 1789000002000"]
+        with pytest.raises(TimeoutError):  # the timeout cancels the stream, as a disconnect would
+            await _next(chunks, timeout=live.MIN_INTERVAL_SECONDS + 0.2)
+
+    _run(scenario)
+
+
+def test_a_commune_hears_the_scores_of_its_province_but_not_its_figures(officer):
+    """Any score in the province may move the commune's rank; its figures are the commune's own business."""
+
+    async def scenario():
+        _, chunks = await _open(officer, "/live/08494/")
+        await _next(chunks)
+        notify.deliver([PHU_MY, "25", "VN"], notify.FIGURES)
+        notify.deliver(["25", "VN"], notify.SCORES)
+        assert _change(await _next(chunks), "scores")["unit"] == LAM_THAO
+        with pytest.raises(TimeoutError):  # the timeout cancels the stream, as a disconnect would
+            await _next(chunks, timeout=0.3)
 
     _run(scenario)
 
@@ -129,25 +190,30 @@ def test_heartbeat_comments_keep_the_connection(officer, monkeypatch):
 
 def test_a_reconnect_after_a_missed_change_opens_with_a_catch_up(officer, monkeypatch):
     monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.2)
-    before_change = str(int(time.time() * 1000) - 1)
-    live.change_log.record([LAM_THAO, "25", "VN"])
-    after_change = str(int(time.time() * 1000) + 1)
+    live.change_log.start()  # this process has listened since before the client's last message
+    changed = time.time() + 1.0  # a publisher's time, after this process began listening
+    before_change = str(int(changed * 1000) - 1)
+    live.change_log.record([LAM_THAO, "25", "VN"], notify.FIGURES, changed)
+    # Notices up to the coalescing interval before the client's last message count as maybe missed.
+    after_change = str(int((changed + live.MIN_INTERVAL_SECONDS) * 1000) + 1)
 
     async def scenario():
-        # Missed a change while away: one change at once.
+        # Missed a change of figures while away: one figures event at once (no scores event: none missed).
         _, chunks = await _open(officer, "/live/08494/", **{"Last-Event-ID": before_change})
         assert (await _next(chunks)).startswith(RETRY)
         assert _change(await _next(chunks))["unit"] == LAM_THAO
+        assert await _next(chunks) == b": ping\n\n"
         await _close(chunks)
         # Nothing changed since its last message: no catch-up, just the heartbeat.
         _, chunks = await _open(officer, "/live/08494/", **{"Last-Event-ID": after_change})
         await _next(chunks)
         assert await _next(chunks) == b": ping\n\n"
         await _close(chunks)
-        # A process that started listening after the client's last message cannot vouch for the gap.
+        # A process that started listening after the client's last message cannot vouch for the gap: both kinds.
         _, chunks = await _open(officer, "/live/08494/", **{"Last-Event-ID": "1000"})
         await _next(chunks)
-        assert _change(await _next(chunks))["unit"] == LAM_THAO
+        assert _change(await _next(chunks), "figures")["unit"] == LAM_THAO
+        assert _change(await _next(chunks), "scores")["unit"] == LAM_THAO
         await _close(chunks)
 
     _run(scenario)
@@ -194,6 +260,8 @@ def test_the_public_stream_follows_the_nation_without_login(async_client):
         await _next(chunks)
         notify.deliver([LAM_THAO, "25", "VN"])
         assert _change(await _next(chunks))["unit"] == "VN"
+        notify.deliver([LAM_THAO, "25", "VN"], notify.SCORES)
+        assert _change(await _next(chunks), "scores")["unit"] == "VN"
         await _close(chunks)
 
     _run(scenario)
@@ -207,5 +275,47 @@ def test_streams_need_read_access(async_client):
         assert (await async_client.get("/live/25/")).status_code == 403  # its province
         assert (await async_client.get("/live/VN/")).status_code == 403
         assert (await async_client.get("/live/99999/")).status_code == 404
+
+    _run(scenario)
+
+
+def test_a_page_stream_pushes_the_html_of_the_regions_whose_data_changed(officer):
+    """`?push=1&<choice>`: after a figures notice the stream carries the commune page's figure regions as HTML."""
+    from thuocdo.evaluation.actions import load_frameworks
+
+    load_frameworks(Actor.system())
+
+    async def scenario():
+        _response, chunks = await _open(officer, "/live/08494/?push=1&framework=qd766&period=2026-09")
+        assert (await _next(chunks)).startswith(RETRY)
+        notify.deliver([LAM_THAO, "25", "VN"])
+        assert _change(await _next(chunks))["unit"] == LAM_THAO
+        pushed = [(await _next(chunks, 10)).decode() for _ in range(6)]
+        await _close(chunks)
+        return pushed
+
+    live.change_log.start()
+    pushed = async_to_sync(scenario)()
+    # Every region of a commune page shows figures: each arrives as `event: region-<name>`, HTML in data lines.
+    assert [chunk.split("\n", 1)[0] for chunk in pushed] == [
+        "event: region-tiles", "event: region-score", "event: region-load", "event: region-overdue",
+        "event: region-trends", "event: region-alerts"]
+    tiles = pushed[0]
+    assert tiles.split("\n")[1].startswith('data: <section id="tiles"')
+    assert 'sse-swap="region-tiles"' in tiles and tiles.endswith("\n\n")
+    assert all(line.startswith("data: ") for line in tiles.rstrip("\n").split("\n")[1:])
+
+
+def test_a_stream_without_push_or_with_an_impossible_choice_sends_no_html(officer):
+    async def scenario():
+        found = []
+        for path in ("/live/08494/", "/live/08494/?push=1&period=9999-99"):
+            _response, chunks = await _open(officer, path)
+            await _next(chunks)
+            notify.deliver([LAM_THAO, "25", "VN"])
+            found.append(_change(await _next(chunks))["unit"])
+            with pytest.raises(TimeoutError):
+                await _next(chunks, 0.8)  # nothing after the change message (the wait's cancel ends the stream)
+        return found
 
     _run(scenario)

@@ -143,7 +143,7 @@ def static_from_apps(settings):
 
 
 def test_public_pages_static_files_and_tokens(client, frameworks, central_admin, static_from_apps):
-    assert client.get("/cong-khai/")["Cache-Control"] == "public, max-age=60"
+    assert client.get("/cong-khai/")["Cache-Control"] == "public, max-age=30"
     client.force_login(central_admin)
     static = client.get("/static/web/site.css")
     assert (static.status_code, static["Cache-Control"]) == (200, "max-age=60, public")

@@ -1,13 +1,22 @@
-"""`thuocdo scores --framework CODE --level province|agency|commune [--parent CODE] --period PERIOD [--json]`."""
+"""`thuocdo scores`: a level's scores, ranks and grades for a period; `scores rebuild` and `scores check`.
+
+    thuocdo scores --level province --period 2026-08 [--framework qd766] [--parent 25] [--json]
+    thuocdo scores rebuild [--period P …] [--framework CODE] [--resume]   recompute the score rows
+    thuocdo scores check [--period P …] [--framework CODE]                compare them with a fresh computation
+"""
 
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from thuocdo.evaluation import score_rows
 from thuocdo.evaluation.periods import PeriodError, parse_period
 from thuocdo.evaluation.queries import as_json, ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
 from thuocdo.units.models import Unit
+
+SHOWN_DIFFERENCES = 20
 
 
 def _points(value) -> str:
@@ -15,22 +24,57 @@ def _points(value) -> str:
 
 
 class Command(BaseCommand):
-    help = "Điểm, xếp loại và thứ hạng của các đơn vị một cấp trong một kỳ."
+    help = ("Điểm, xếp loại và thứ hạng của các đơn vị một cấp trong một kỳ; "
+            "`rebuild` tính lại các dòng điểm duy trì, `check` đối chiếu chúng với một lần tính mới.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--framework", default="qd766", help="Mã bộ chỉ số (qd766, cqdp2c).")
-        parser.add_argument("--level", choices=["province", "agency", "commune"], required=True)
+        parser.add_argument("action", nargs="?", choices=["show", "rebuild", "check"], default="show")
+        parser.add_argument("--framework", help="Mã bộ chỉ số (qd766, cqdp2c); rebuild/check: mặc định mọi bộ.")
+        parser.add_argument("--level", choices=["province", "agency", "commune"])
         parser.add_argument("--parent", help="Mã tỉnh: chỉ xếp hạng các đơn vị của tỉnh này.")
-        parser.add_argument("--period", required=True, help="2026-08-14, 2026-W33, 2026-08, 2026-Q3, 2026, …")
+        parser.add_argument("--period", action="append",
+                            help="2026-08-14, 2026-W33, 2026-08, 2026-Q3, 2026, …; rebuild/check: lặp lại được, "
+                                 "mặc định các kỳ luôn giữ nóng.")
         parser.add_argument("--procedure", default="", help="Chỉ tính cho một thủ tục (mã TTHC).")
+        parser.add_argument("--resume", action="store_true", help="rebuild: tiếp tục lần dựng lại bị ngắt.")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
         try:
-            period = parse_period(options["period"])
-            framework = current_framework(options["framework"])[1]
+            periods = [parse_period(text) for text in options["period"] or []]
+            frameworks = [current_framework(options["framework"])[1]] if options["framework"] else None
         except (PeriodError, UnknownFramework) as exc:
             raise CommandError(str(exc)) from exc
+        if options["action"] == "rebuild":
+            return self.rebuild(periods or None, frameworks, options["resume"])
+        if options["action"] == "check":
+            return self.check(periods or None, frameworks)
+        if not options["level"] or len(periods) != 1:
+            raise CommandError("Cần --level và đúng một --period (ví dụ: --level province --period 2026-08).")
+        self.show(frameworks[0] if frameworks else current_framework("qd766")[1], periods[0], options)
+
+    def rebuild(self, periods, frameworks, resume: bool) -> None:
+        def progress(done, total, framework, period):
+            self.stderr.write(f"[{done}/{total}] {framework.code} v{framework.version} · {period.label}")
+
+        written = score_rows.rebuild(periods, frameworks, progress, resume=resume)
+        self.stdout.write(f"Đã tính lại {written:,} dòng điểm.".replace(",", "."))
+
+    def check(self, periods, frameworks) -> None:
+        differences = score_rows.check(periods, frameworks)
+        if not differences:
+            self.stdout.write("Các dòng điểm khớp với một lần tính mới.")
+            return
+        for item in differences[:SHOWN_DIFFERENCES]:
+            self.stdout.write(f"{item.framework} {item.period} {item.unit_code} {item.field}: "
+                              f"đang lưu {item.stored!r}, tính mới {item.computed!r}")
+        more = len(differences) - SHOWN_DIFFERENCES
+        if more > 0:
+            self.stdout.write(f"… và {more} khác biệt nữa.")
+        self.stdout.write(f"{len(differences)} khác biệt; chạy `thuocdo scores rebuild` để tính lại.")
+        sys.exit(1)
+
+    def show(self, framework, period, options) -> None:
         parent = None
         if options["parent"]:
             parent = Unit.objects.filter(code=options["parent"]).first()

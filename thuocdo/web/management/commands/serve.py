@@ -1,5 +1,7 @@
 """`thuocdo serve [--host H] [--port N]`: the production-style ASGI server (uvicorn)."""
 
+import os
+
 import uvicorn
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -22,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         check_can_serve(options["workers"])
         self.stdout.write(f"Thước Đo đang chạy tại http://{options['host']}:{options['port']}/ (Ctrl+C để dừng)")
+        # Every server process keeps the score rows current (thuocdo.asgi starts the refresher thread).
+        os.environ["THUOCDO_REFRESHER"] = "1"
         uvicorn.run(
             "thuocdo.asgi:application",
             host=options["host"],

@@ -30,7 +30,8 @@ def test_commune_page_for_each_role(stream, as_role, role):
     assert tiles(html) == LAM_THAO_TILES
     assert re.findall(r'data-score="(\w+)">([^<]*)<', html) == [
         ("total", "15,00"), ("grade", "chưa xếp loại"), ("rank", "1/148")]
-    assert '<div class="live-root" hx-ext="sse" sse-connect="/live/08494/">' in html
+    assert ("<div class=\"live-root\" hx-ext=\"sse\" "
+            "sse-connect=\"/live/08494/?push=1&amp;framework=qd766&amp;period=2026-09\">") in html
     assert html.count("cập nhật lúc <time") == 6
     assert "Thông tin liên hệ" in html
 

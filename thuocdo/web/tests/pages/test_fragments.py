@@ -27,7 +27,7 @@ def test_fragments_return_what_the_page_shows(stream, as_role, code, regions):
     client = as_role("admin")
     page = client.get("/" if code == "VN" else f"/u/{code}/", {"period": SEPTEMBER}).content.decode()
     for name in regions:
-        url = re.search(rf'<section id="{name}"[^>]* hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+        url = re.search(rf'<section id="{name}"[^>]* data-url="([^"]+)"', page).group(1).replace("&amp;", "&")
         fragment = client.get(url)
         assert fragment.status_code == 200
         assert fragment.content.decode().strip() == _section(page, name).strip(), name

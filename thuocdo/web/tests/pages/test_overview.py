@@ -104,14 +104,15 @@ def test_framework_and_period_picker(stream, as_role):
 
 def test_live_regions_have_their_own_urls_and_the_stream(stream, as_role):
     html = as_role("admin").get("/", {"period": SEPTEMBER}).content.decode()
-    assert '<div class="live-root" hx-ext="sse" sse-connect="/live/VN/">' in html
-    regions = re.findall(r'<section id="(\w+)"[^>]* hx-get="([^"]+)" hx-trigger="([^"]+)" hx-swap="outerHTML">', html)
     query = "?framework=qd766&amp;period=2026-09&amp;compare=2026-08"
+    # The stream pushes the page's regions for the page's own choice (issue 10).
+    assert f'<div class="live-root" hx-ext="sse" sse-connect="/live/VN/?push=1&amp;{query[1:]}">' in html
+    regions = re.findall(r'<section id="(\w+)"[^>]* sse-swap="([^"]+)" data-url="([^"]+)" hx-swap="outerHTML">', html)
     assert regions == [
-        ("tiles", f"/u/VN/fragments/tiles/{query}", "sse:change"),
-        ("provinces", f"/u/VN/fragments/provinces/{query}", "sse:change"),
-        ("map", f"/u/VN/fragments/map/{query}", "sse:change"),
-        ("alerts", f"/u/VN/fragments/alerts/{query}", "sse:change"),
+        ("tiles", "region-tiles", f"/u/VN/fragments/tiles/{query}"),
+        ("provinces", "region-provinces", f"/u/VN/fragments/provinces/{query}"),
+        ("map", "region-map", f"/u/VN/fragments/map/{query}"),
+        ("alerts", "region-alerts", f"/u/VN/fragments/alerts/{query}"),
     ]
     assert html.count("cập nhật lúc <time") == 4
     assert "/static/vendor/htmx.min.js" in html and "/static/vendor/htmx-ext-sse.js" in html

@@ -16,7 +16,7 @@ def test_provinces_logged_out(stream, users, client):
     response = client.get("/cong-khai/", {"period": SEPTEMBER})
     html = response.content.decode()
     assert response.status_code == 200
-    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Cache-Control"] == "public, max-age=30"
     assert html.count('<tr data-unit="') == 34
     _version, framework = current_framework("qd766")
     phu_tho = next(r for r in ranking(framework, "province", None, parse_period(SEPTEMBER)) if r.unit.code == "25")
