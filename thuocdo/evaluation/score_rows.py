@@ -162,10 +162,9 @@ def refresh(*, eager: bool = True, notify_pages: bool = True) -> list[str]:
         registry = units_by_code()
         codes = changes.with_ancestors(code for code, _token in marks)
         units = [registry[code] for code in sorted(codes) if code in registry]
-        computed = _recompute_hot(units) if eager else []
+        if eager:
+            _recompute_hot(units)
         with transaction.atomic():
-            for framework, period, rows in computed:
-                _store(framework, period, rows)
             stale = Score.objects.filter(unit_code__in=[u.code for u in units])
             (stale.filter(hot=False) if eager else stale).delete()
             changes.clear(marks)
@@ -176,23 +175,30 @@ def refresh(*, eager: bool = True, notify_pages: bool = True) -> list[str]:
         _refreshing.release()
 
 
-def _recompute_hot(units: list[Unit]) -> list[tuple[Framework, Period, list[Score]]]:
-    """The units' rows for every hot period and framework in force, computed outside any transaction
-    (SQLite's write lock is then held only to store them); one read of values per period and unit set."""
+def _recompute_hot(units: list[Unit]) -> int:
+    """Recompute the units' rows for every hot period and framework in force; returns rows written.
+
+    One period at a time: its values read once for every framework, scored outside any transaction,
+    then stored in a short one (SQLite's write lock is held only to store; memory holds one period of
+    rows, whatever the number of units marked — after a national load, all of them).
+    """
     today = timezone.localdate()
     frameworks = kept_frameworks(today)
     metrics = frozenset().union(*(framework.metrics for framework in frameworks))
-    memo: dict = {}
-    computed = []
-    now = timezone.now()
+    written = 0
     for period in hot_periods(today):
+        memo: dict = {}
+        now = timezone.now()
+        computed = []
         for framework in frameworks:
             # A peer group must be whole to be ranked: its units not stored yet for this period join in.
             scored = units + _missing_peers(framework, period, units)
             values = _values_once(metrics, scored, period, memo)
-            computed.append((framework, period, _compute(framework, period, scored, hot=True, now=now,
-                                                         values=values)))
-    return computed
+            computed.append((framework, _compute(framework, period, scored, hot=True, now=now, values=values)))
+        with transaction.atomic():
+            for framework, rows in computed:
+                written += _store(framework, period, rows)
+    return written
 
 
 def sweep_overdue(now: datetime | None = None) -> int:
@@ -234,6 +240,8 @@ def rebuild(periods: Iterable[Period] | None = None, frameworks: Iterable[Framew
     the same as long as the date and the frameworks are); otherwise it starts from the first.
     """
     today = timezone.localdate()
+    everything = periods is None and frameworks is None
+    marks = changes.pending() if everything else []  # a rebuild of every hot row serves what is marked now
     periods = list(periods) if periods is not None else hot_periods(today)
     frameworks = list(frameworks) if frameworks is not None else kept_frameworks(today)
     hot = {(p.start, p.end) for p in hot_periods(today)}
@@ -250,7 +258,11 @@ def rebuild(periods: Iterable[Period] | None = None, frameworks: Iterable[Framew
             FillState.objects.filter(name=REBUILD).update(last_id=done)
         if progress:
             progress(done, len(steps), framework, period)
-    FillState.objects.filter(name=REBUILD).update(done=True)
+    with transaction.atomic():
+        FillState.objects.filter(name=REBUILD).update(done=True)
+        if marks:
+            Score.objects.filter(unit_code__in={code for code, _token in marks}, hot=False).delete()
+            changes.clear(marks)
     return written
 
 

@@ -78,26 +78,29 @@ def cached(what: str, unit_code: str, parts: tuple, compute: Callable[[], T], *,
     unit whose notices cover them all (a province for its communes, VN for the country).
     """
     generation, versions = data_state((kind, unit_code) for kind in kinds)
-    # Cached values hold labels: the language is part of the key.
-    key = "thuocdo:web:data:" + _digest(generation, what, unit_code, *parts, translation.get_language(), versions)
-    value = _fresh(cache.get(key))
+    # Cached values hold labels: the language is part of the key. The versions are not: a newer value
+    # replaces the older one under the same key, so the cache holds one value per thing shown, however
+    # many changes there were (keyed by version, a burst filled it with dead entries: 2.2 GB).
+    key = "thuocdo:web:data:" + _digest(generation, what, unit_code, *parts, translation.get_language())
+    value = _fresh(cache.get(key), versions)
     if value is None:
         value = compute()
-        _keep(key, value)
+        _keep(key, versions, value, TTL_SECONDS)
     return value
 
 
-def _keep(key: str, value) -> None:
+def _keep(key: str, version: str, value, timeout: int) -> None:
     # The lifetime is checked against the application's clock as well as the cache's own: Redis counts
     # real seconds, a test (time-machine) or a server's clock may not.
-    cache.set(key, (time.time() + TTL_SECONDS, value), TTL_SECONDS)
+    cache.set(key, (time.time() + TTL_SECONDS, version, value), timeout)
 
 
-def _fresh(entry: tuple[float, T] | None) -> T | None:
+def _fresh(entry: tuple[float, str, T] | None, version: str) -> T | None:
+    """The value of an entry if it is of this data version and younger than TTL_SECONDS."""
     if entry is None:
         return None
-    deadline, value = entry
-    return value if time.time() < deadline else None
+    deadline, kept, value = entry
+    return value if kept == version and time.time() < deadline else None
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,8 @@ class RenderKey:
 
     @property
     def html(self) -> str:
-        return f"thuocdo:web:html:{self.identity}:{self.version}"
-
-    @property
-    def last_good(self) -> str:
-        return f"thuocdo:web:last:{self.identity}"
+        """One entry per region shown: the latest render, with the data version it was drawn from."""
+        return f"thuocdo:web:html:{self.identity}"
 
     @property
     def etag(self) -> str:
@@ -150,25 +150,26 @@ def render_once(key: RenderKey, render: Callable[[], str]) -> Rendered:
     Requests for the same missing render wait for the first one's (up to `WAIT_SECONDS`) instead of
     rendering it again: after a change every open page asks for its regions at the same moment.
     """
-    done = _fresh(cache.get(key.html))
+    done = _fresh(cache.get(key.html), key.version)
     if done is not None:
         return done
-    lock = key.html + ":lock"
+    lock = f"{key.html}:{key.version}:lock"
     mine = cache.add(lock, 1, LOCK_SECONDS)
     if not mine:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.02)
             got = cache.get_many([key.html, lock])
-            done = _fresh(got.get(key.html))
+            done = _fresh(got.get(key.html), key.version)
             if done is not None:
                 return done
             if lock not in got:
                 break  # the other render failed (a busy database): try ours rather than wait out the 5 s
     try:
         done = Rendered.of(render())
-        _keep(key.html, done)
-        cache.set(key.last_good, done.html, LAST_GOOD_SECONDS)
+        # Kept a day: past TTL_SECONDS or its version it is no longer served as current, but it stays the
+        # last good render of the region (`last_good`).
+        _keep(key.html, key.version, done, LAST_GOOD_SECONDS)
         return done
     finally:
         if mine:
@@ -177,7 +178,8 @@ def render_once(key: RenderKey, render: Callable[[], str]) -> Rendered:
 
 def last_good(key: RenderKey) -> str | None:
     """The last render of this region whatever its data version (kept a day): for when the database is busy."""
-    return cache.get(key.last_good)
+    entry = cache.get(key.html)
+    return None if entry is None else entry[2].html
 
 
 def forget() -> None:

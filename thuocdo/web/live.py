@@ -125,16 +125,35 @@ class Push:
     def regions_for(self, kind: str) -> list[str]:
         return [name for name in self.regions if kind in sections.SHOWS[name]]
 
-    def render(self, name: str) -> str | None:
-        """The region's shared HTML (rendered once per change for every stream), None if it cannot be had."""
+    def message(self, name: str) -> str | None:
+        """The region's `event: region-<name>` message: its shared HTML (rendered once per change for every
+        stream) framed once per data version in this process, so 200 open pages cost one framing."""
         close_old_connections()
-        key = sections.region_key(self.unit, name, self.choice)
         with translation.override(self.language):
+            key = sections.region_key(self.unit, name, self.choice)
+            framed = _framed.get((key.identity, key.version))
+            if framed is not None:
+                return framed
             try:
-                return render_once(key, lambda: render_to_string(
+                html = render_once(key, lambda: render_to_string(
                     f"web/fragments/{name}.html", {"r": sections.region(self.unit, name, self.choice)})).html
             except OperationalError:
-                return last_good(key)  # the database is busy: the last good render, its stamp says when
+                html = last_good(key)  # the database is busy: the last good render, its stamp says when
+                if html is None:
+                    return None
+                return _frame(name, html)
+        framed = _framed[(key.identity, key.version)] = _frame(name, html)
+        while len(_framed) > FRAMED_KEPT:
+            _framed.pop(next(iter(_framed)))
+        return framed
+
+
+def _frame(name: str, html: str) -> str:
+    return f"event: region-{name}\n" + "".join(f"data: {line}\n" for line in html.splitlines()) + "\n"
+
+
+FRAMED_KEPT = 64  # the latest framed messages (a few regions × choices × languages in use)
+_framed: dict[tuple[str, str], str] = {}
 
 
 async def unit_stream(request, code: str):
@@ -296,9 +315,9 @@ async def _pushed(push: Push | None, kind: str):
     if push is None:
         return
     for name in push.regions_for(kind):
-        html = await sync_to_async(push.render)(name)
-        if html:
-            yield f"event: region-{name}\n" + "".join(f"data: {line}\n" for line in html.splitlines()) + "\n"
+        message = await sync_to_async(push.message)(name)
+        if message:
+            yield message
 
 
 def _change_message(kind: str, unit_code: str, moment: float) -> str:

@@ -251,3 +251,22 @@ def test_a_first_refresh_ranks_a_commune_among_its_whole_province_not_among_the_
     assert (row.rank, row.peers) == (1, 148)
     assert Score.objects.filter(framework_code="qd766", peer_group=PHU_THO, level=Level.COMMUNE,
                                 start=SEPTEMBER.start, end=SEPTEMBER.end).count() == 148
+
+
+def test_the_rebuild_and_check_commands(stream):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("scores", "rebuild", "--period", "2026-09", "--framework", "qd766", stdout=out, stderr=err)
+        assert out.getvalue() == "Đã tính lại 3.356 dòng điểm.\n"
+        assert err.getvalue() == "[1/1] qd766 v1 · Tháng 9/2026\n"
+        Score.objects.filter(unit_code=PHU_MY, start=SEPTEMBER.start, framework_code="qd766").update(grade="A")
+        out = StringIO()
+        with pytest.raises(SystemExit) as exit_:
+            call_command("scores", "check", "--period", "2026-09", "--framework", "qd766", stdout=out)
+    assert exit_.value.code == 1
+    assert out.getvalue() == ("qd766 2026-09 08236 grade: đang lưu 'A', tính mới ''\n"
+                              "1 khác biệt; chạy `thuocdo scores rebuild` để tính lại.\n")

@@ -46,21 +46,21 @@ class Command(BaseCommand):
         except (PeriodError, UnknownFramework) as exc:
             raise CommandError(str(exc)) from exc
         if options["action"] == "rebuild":
-            return self.rebuild(periods or None, frameworks, options["resume"])
+            return self.rebuild_rows(periods or None, frameworks, options["resume"])
         if options["action"] == "check":
-            return self.check(periods or None, frameworks)
+            return self.check_rows(periods or None, frameworks)
         if not options["level"] or len(periods) != 1:
             raise CommandError("Cần --level và đúng một --period (ví dụ: --level province --period 2026-08).")
         self.show(frameworks[0] if frameworks else current_framework("qd766")[1], periods[0], options)
 
-    def rebuild(self, periods, frameworks, resume: bool) -> None:
+    def rebuild_rows(self, periods, frameworks, resume: bool) -> None:
         def progress(done, total, framework, period):
             self.stderr.write(f"[{done}/{total}] {framework.code} v{framework.version} · {period.label}")
 
         written = score_rows.rebuild(periods, frameworks, progress, resume=resume)
         self.stdout.write(f"Đã tính lại {written:,} dòng điểm.".replace(",", "."))
 
-    def check(self, periods, frameworks) -> None:
+    def check_rows(self, periods, frameworks) -> None:
         differences = score_rows.check(periods, frameworks)
         if not differences:
             self.stdout.write("Các dòng điểm khớp với một lần tính mới.")
