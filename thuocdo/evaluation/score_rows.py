@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
@@ -329,7 +329,12 @@ def _missing_peers(framework: Framework, period: Period, units: list[Unit]) -> l
     group = [u for u in units_by_code().values() if (peer_group(u), u.level) in wanted and u.code not in asked]
     if not group:
         return []
-    stored = set(_read(framework, period, [u.code for u in group]))
+    stored: set[str] = set()
+    codes = [u.code for u in group]
+    for first in range(0, len(codes), 900):  # codes only: whole rows (values and groups as JSON) cost 20×
+        stored.update(Score.objects.filter(framework_code=framework.code, version=framework.version,
+                                           start=period.start, end=period.end, unit_code__in=codes[first:first + 900])
+                      .values_list("unit_code", flat=True))
     return [u for u in group if u.code not in stored]
 
 
@@ -409,8 +414,10 @@ def _rerank(framework: Framework, period: Period, groups: set[tuple[str, str]]) 
             continue
         new_rank = None if total is None else position
         if new_rank != rank or size != peers:
-            changed.append(Score(pk=pk, rank=new_rank, peers=size))
-    Score.objects.bulk_update(changed, ["rank", "peers"], batch_size=500)
+            changed.append((new_rank, size, pk))
+    if changed:  # plain UPDATEs by key: Django's bulk_update builds a CASE per row (0.8 s a refresh)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {Score._meta.db_table} SET rank = %s, peers = %s WHERE id = %s", changed)
 
 
 def _rank_in_memory(rows: Iterable[Score]) -> None:
