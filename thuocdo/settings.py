@@ -125,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# A live region of older data is still served while younger than this (seconds): the nation's regions
+# then cost one render a second however many changes arrive (issue 10; web.cache._recent).
+LIVE_MAX_STALE_SECONDS = env_int("LIVE_MAX_STALE_MS", 1000) / 1000
 
 # --- Cache ----------------------------------------------------------------
 # Rendered live regions, page figures and the data versions change notices stamp (thuocdo/web/cache.py):

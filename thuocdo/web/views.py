@@ -110,7 +110,8 @@ def serve_rendered(request, key: RenderKey, render_html: Callable[[], str], busy
     else:
         response = HttpResponse(done.html)
     patch_vary_headers(response, ["Accept-Encoding"])
-    response["ETag"] = key.etag
+    # A render of slightly older data (cache._recent) carries its own version: the next request asks again.
+    response["ETag"] = key.etag_of(done.version or key.version)
     return response
 
 

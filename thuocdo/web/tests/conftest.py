@@ -10,7 +10,8 @@ from thuocdo.web.cache import forget
 
 
 @pytest.fixture(autouse=True)
-def _clean_web_cache():
+def _clean_web_cache(settings):
+    settings.LIVE_MAX_STALE_SECONDS = 0  # tests see each change at once (a frozen clock never ages a render)
     forget()
     yield
     forget()

@@ -243,3 +243,29 @@ def test_cache_keys_name_the_database(monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "NAME", "test_thuocdo_gw7")
     other = cache.database_key("k", "", 1)
     assert first != other and other.startswith(":1:") and other.endswith(":k")
+
+
+def test_a_render_of_older_data_is_served_for_at_most_the_allowed_second(settings):
+    import time_machine
+
+    from thuocdo.web.cache import RenderKey, render_once
+
+    settings.LIVE_MAX_STALE_SECONDS = 1.0
+    drawn = []
+
+    def draw(text):
+        def render():
+            drawn.append(text)
+            return text
+        return render
+
+    with time_machine.travel("2026-09-20T10:00:00+07:00", tick=False) as clock:
+        assert render_once(RenderKey("map-vn", "v1"), draw("<p>1</p>")).html == "<p>1</p>"
+        clock.shift(0.5)  # a change half a second later: the render of v1 still stands
+        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"))
+        assert (served.html, served.version) == ("<p>1</p>", "v1")
+        clock.shift(0.6)  # 1.1 s after it was drawn: v2 is drawn
+        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"))
+        assert (served.html, served.version) == ("<p>2</p>", "v2")
+    assert drawn == ["<p>1</p>", "<p>2</p>"]
+    assert RenderKey("map-vn", "v2").etag_of("v1") != RenderKey("map-vn", "v2").etag
