@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -124,10 +125,15 @@ def _page(request, unit: Unit, template: str):
     context = {
         "unit": unit, "choice": choice, "kind": kind, "frameworks": FRAMEWORKS, "colors": COLORS,
         "ancestors": [(a, may_read(Actor.for_user(request.user), a)) for a in _ancestors(unit)],
-        "regions": {name: sections.region(unit, name, choice) for name in sections.REGIONS[kind]},
+        # Each region as its shared render (web.cache.render_once): a page after a change costs no more than
+        # its regions' renders, made once for every reader, and its fragments are byte for byte the same.
+        "regions": {name: _region_html(unit, name, choice) for name in sections.REGIONS[kind]},
         "export_query": choice.query(),
         **(_registry_counts() if kind == "national" else {}),
     }
+    if kind == "province":
+        context["commune_count_here"] = sum(1 for u in units_by_code().values()
+                                            if u.level == Level.COMMUNE and u.province_code == unit.code)
     if kind in ("commune", "province"):
         profile = UnitProfile.objects.filter(unit=unit).first() or UnitProfile(unit=unit)
         context.update({"profile_form": UnitProfileForm(instance=profile),
@@ -157,6 +163,18 @@ def unit_profile(request, code: str):
     else:
         messages.success(request, "Đã lưu thông tin liên hệ.")
     return redirect("web:unit", code=unit.code)
+
+
+def _region_html(unit: Unit, name: str, choice) -> str:
+    key = sections.region_key(unit, name, choice)
+    try:
+        html = render_once(key, lambda: render_to_string(f"web/fragments/{name}.html",
+                                                         {"r": sections.region(unit, name, choice)})).html
+    except OperationalError:
+        html = last_good(key)
+        if html is None:
+            raise
+    return mark_safe(html)  # noqa: S308 (our own fragment template's output, autoescaped when rendered)
 
 
 def _no_framework(request, exc: Exception):
