@@ -30,6 +30,11 @@ from thuocdo.metrics import changes, notify
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.05
+# A refresh costs about the same for 3 marked units as for 300 (a few bulk reads per period): under a
+# burst, refreshes start at most this often, each serving every mark gathered meanwhile, so the thread
+# takes a bounded share of the CPU (at most ~0.4 s of every second with the demo data; issue 10's burst
+# benchmark) and scores follow the facts within about a second.
+MIN_INTERVAL_SECONDS = 1.0
 IDLE_SECONDS = 15.0
 LOCK_NAME = "thuocdo:scores:refresh"
 LOCK_SECONDS = 300
@@ -72,11 +77,13 @@ def stop(timeout: float = 10) -> None:
 
 def _run() -> None:
     day = None
+    started = 0.0
     while not _stop.is_set():
         _wake.wait(IDLE_SECONDS)
         if _stop.is_set():
             break
-        time.sleep(DEBOUNCE_SECONDS)
+        time.sleep(max(DEBOUNCE_SECONDS, started + MIN_INTERVAL_SECONDS - time.monotonic()))
+        started = time.monotonic()
         _wake.clear()
         try:
             close_old_connections()
