@@ -128,7 +128,8 @@ class Push:
     def message(self, name: str) -> str | None:
         """The region's `event: region-<name>` message: its shared HTML (rendered once per change for every
         stream) framed once per data version in this process, so 200 open pages cost one framing."""
-        close_old_connections()
+        if not connection.in_atomic_block:  # a stream lives for hours: drop a broken or expired connection
+            close_old_connections()
         with translation.override(self.language):
             key = sections.region_key(self.unit, name, self.choice)
             framed = _framed.get((key.identity, key.version))
