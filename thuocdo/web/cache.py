@@ -150,14 +150,16 @@ def render_key(region: str, unit_code: str, parts: tuple, audience: str,
     return RenderKey(identity, _digest(versions))
 
 
-def render_once(key: RenderKey, render: Callable[[], str]) -> Rendered:
+def render_once(key: RenderKey, render: Callable[[], str], *, allow_stale: bool = False) -> Rendered:
     """The region's HTML: stored, or rendered now and stored for every viewer (and as the last good one).
 
     Requests for the same missing render wait for the first one's (up to `WAIT_SECONDS`) instead of
     rendering it again: after a change every open page asks for its regions at the same moment.
     """
     entry = cache.get(key.html)
-    done = _fresh(entry, key.version) or _recent(entry)
+    # A page or fragment request may get a render of slightly older data (its ETag says so, the next request
+    # asks again); a push never does: nothing would follow it to correct the page.
+    done = _fresh(entry, key.version) or (_recent(entry) if allow_stale else None)
     if done is not None:
         return done
     lock = f"{key.html}:{key.version}:lock"

@@ -97,7 +97,7 @@ def serve_rendered(request, key: RenderKey, render_html: Callable[[], str], busy
         not_modified["ETag"] = key.etag
         return not_modified
     try:
-        done = render_once(key, render_html)
+        done = render_once(key, render_html, allow_stale=True)
     except OperationalError:
         stale = last_good(key)
         if stale is not None:
@@ -169,7 +169,8 @@ def _region_html(unit: Unit, name: str, choice) -> str:
     key = sections.region_key(unit, name, choice)
     try:
         html = render_once(key, lambda: render_to_string(f"web/fragments/{name}.html",
-                                                         {"r": sections.region(unit, name, choice)})).html
+                                                         {"r": sections.region(unit, name, choice)}),
+                           allow_stale=True).html
     except OperationalError:
         html = last_good(key)
         if html is None:

@@ -261,11 +261,14 @@ def test_a_render_of_older_data_is_served_for_at_most_the_allowed_second(setting
 
     with time_machine.travel("2026-09-20T10:00:00+07:00", tick=False) as clock:
         assert render_once(RenderKey("map-vn", "v1"), draw("<p>1</p>")).html == "<p>1</p>"
-        clock.shift(0.5)  # a change half a second later: the render of v1 still stands
-        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"))
+        clock.shift(0.5)  # a change half a second later: for a request, the render of v1 still stands
+        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"), allow_stale=True)
         assert (served.html, served.version) == ("<p>1</p>", "v1")
         clock.shift(0.6)  # 1.1 s after it was drawn: v2 is drawn
-        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"))
+        served = render_once(RenderKey("map-vn", "v2"), draw("<p>2</p>"), allow_stale=True)
         assert (served.html, served.version) == ("<p>2</p>", "v2")
-    assert drawn == ["<p>1</p>", "<p>2</p>"]
+        clock.shift(0.1)  # a push never gets older data, however recent: nothing would follow to correct it
+        served = render_once(RenderKey("map-vn", "v3"), draw("<p>3</p>"))
+        assert (served.html, served.version) == ("<p>3</p>", "v3")
+    assert drawn == ["<p>1</p>", "<p>2</p>", "<p>3</p>"]
     assert RenderKey("map-vn", "v2").etag_of("v1") != RenderKey("map-vn", "v2").etag
