@@ -191,3 +191,17 @@ def clear_store() -> None:
     DossierEvent.objects.all().delete()
     Dossier.objects.all().delete()
     MetricValue.objects.all().delete()
+
+
+def two_communes_in_september() -> list[dict]:
+    """Xã Lâm Thao: two dossiers, both in time. Xã Phú Mỹ: one in time, one late (Phú Thọ, 25; September 2026)."""
+    return [
+        accepted("LT-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=LAM_THAO),
+        event("LT-1", Status.PROCESSED, at("2026-09-03"), unit=LAM_THAO),
+        accepted("LT-2", at("2026-09-02"), at("2026-09-10", "17:00"), unit=LAM_THAO, channel=2),
+        event("LT-2", Status.PROCESSED, at("2026-09-10", "16:00"), unit=LAM_THAO),
+        accepted("PM-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=PHU_MY),
+        event("PM-1", Status.PROCESSED, at("2026-09-04"), unit=PHU_MY),
+        accepted("PM-2", at("2026-09-01"), at("2026-09-05", "17:00"), unit=PHU_MY),
+        event("PM-2", Status.PROCESSED, at("2026-09-08"), unit=PHU_MY),
+    ]

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from thuocdo.accounts.permissions import Actor
 from thuocdo.dossiers.actions import ingest_dossier_events
 from thuocdo.dossiers.ontime import Status
-from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, PHU_THO, accepted, at, event
+from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, PHU_THO, accepted, at, event, two_communes_in_september
 from thuocdo.evaluation import score_rows
 from thuocdo.evaluation.actions import load_frameworks
 from thuocdo.evaluation.models import Score
@@ -37,16 +37,7 @@ def stream():
     """Lâm Thao: two dossiers resolved in time; Phú Mỹ: one in time, one late (Phú Thọ, 25). Frozen on 20/9/2026."""
     with time_machine.travel(NOW, tick=False):
         load_frameworks(Actor.system())
-        rows = [
-            accepted("LT-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=LAM_THAO),
-            event("LT-1", Status.PROCESSED, at("2026-09-03"), unit=LAM_THAO),
-            accepted("LT-2", at("2026-09-02"), at("2026-09-10", "17:00"), unit=LAM_THAO, channel=2),
-            event("LT-2", Status.PROCESSED, at("2026-09-10", "16:00"), unit=LAM_THAO),
-            accepted("PM-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=PHU_MY),
-            event("PM-1", Status.PROCESSED, at("2026-09-04"), unit=PHU_MY),
-            accepted("PM-2", at("2026-09-01"), at("2026-09-05", "17:00"), unit=PHU_MY),
-            event("PM-2", Status.PROCESSED, at("2026-09-08"), unit=PHU_MY),
-        ]
+        rows = two_communes_in_september()
         assert ingest_dossier_events(Actor.system(), rows).accepted == 8
         yield current_framework("qd766")[1]
 

@@ -12,8 +12,7 @@ from thuocdo.accounts.choices import Role
 from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import PASSWORD, make_user
 from thuocdo.dossiers.actions import ingest_dossier_events
-from thuocdo.dossiers.ontime import Status
-from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, accepted, at, event
+from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, accepted, at, two_communes_in_september
 from thuocdo.evaluation.actions import load_frameworks
 from thuocdo.testing.openapi import assert_matches_openapi
 
@@ -26,16 +25,7 @@ SEPTEMBER = "2026-09"
 def stream():
     """Xã Lâm Thao: two dossiers, both in time. Xã Phú Mỹ: one in time, one late (Phú Thọ, 25)."""
     load_frameworks(Actor.system())
-    rows = [
-        accepted("LT-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=LAM_THAO),
-        event("LT-1", Status.PROCESSED, at("2026-09-03"), unit=LAM_THAO),
-        accepted("LT-2", at("2026-09-02"), at("2026-09-10", "17:00"), unit=LAM_THAO, channel=2),
-        event("LT-2", Status.PROCESSED, at("2026-09-10", "16:00"), unit=LAM_THAO),
-        accepted("PM-1", at("2026-09-01"), at("2026-09-10", "17:00"), unit=PHU_MY),
-        event("PM-1", Status.PROCESSED, at("2026-09-04"), unit=PHU_MY),
-        accepted("PM-2", at("2026-09-01"), at("2026-09-05", "17:00"), unit=PHU_MY),
-        event("PM-2", Status.PROCESSED, at("2026-09-08"), unit=PHU_MY),
-    ]
+    rows = two_communes_in_september()
     summary = ingest_dossier_events(Actor.system(), rows)
     assert (summary.accepted, summary.rejected) == (8, [])
 
