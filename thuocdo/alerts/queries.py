@@ -68,8 +68,13 @@ def current_alerts(scope: Unit, today: date | None = None) -> list[Alert]:
         check = {AlertKind.ONTIME_DROP: ontime_drops, AlertKind.PENDING_OVERDUE: overdue_piles,
                  AlertKind.LOAD_SPIKE: load_spikes}[AlertKind(rule.kind)]
         found += check(rule, units, today)
-    found.sort(key=lambda a: (_ORDER[AlertKind(a.kind)], -a.value, a.unit.code))
+    found.sort(key=alert_order)
     return found
+
+
+def alert_order(alert: Alert) -> tuple:
+    """Spikes first, then overdue, then drops; within a kind the largest figure first, then by unit code."""
+    return _ORDER[AlertKind(alert.kind)], -alert.value, alert.unit.code
 
 
 def ontime_drops(rule: AlertRule, units: list[Unit], today: date) -> list[Alert]:

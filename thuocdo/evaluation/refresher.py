@@ -18,6 +18,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -29,7 +30,10 @@ from thuocdo.metrics import changes, notify
 
 logger = logging.getLogger(__name__)
 
-DEBOUNCE_SECONDS = 0.05
+# After a lone change the open pages are pushed their figures first (≈ 0.1–0.4 s of rendering); the
+# refresh waits that long, so its scoring does not share the CPU with them and the scores still follow
+# within about a second.
+DEBOUNCE_SECONDS = 0.3
 # A refresh costs about the same for 3 marked units as for 300 (a few bulk reads per period): under a
 # burst, refreshes start at most this often, each serving every mark gathered meanwhile, so the thread
 # takes a bounded share of the CPU (at most ~0.4 s of every second with the demo data; issue 10's burst
@@ -38,6 +42,8 @@ MIN_INTERVAL_SECONDS = 1.0
 IDLE_SECONDS = 15.0
 LOCK_NAME = "thuocdo:scores:refresh"
 LOCK_SECONDS = 300
+
+_warmers: list[Callable[[], object]] = []
 
 _wake = threading.Event()
 _stop = threading.Event()
@@ -55,6 +61,7 @@ def start() -> bool:
         score_rows.READ_REFRESHES = False
         _stop.clear()
         _unsubscribe = notify.subscribe(lambda _units: _wake.set(), notify.FIGURES)
+        _wake.set()  # the first round (and its warm-up) at once, not after IDLE_SECONDS
         _thread = threading.Thread(target=_run, name="thuocdo-score-refresher", daemon=True)
         _thread.start()
         return True
@@ -75,6 +82,28 @@ def stop(timeout: float = 10) -> None:
         score_rows.READ_REFRESHES = True
 
 
+def after_warm(warmer: Callable[[], object]) -> None:
+    """Call `warmer()` in the refresher's thread once the day's score rows are filled (at start, and when
+    the date changes): the web app draws its default pages ahead (`thuocdo.web.warmup`)."""
+    if warmer not in _warmers:
+        _warmers.append(warmer)
+
+
+def _warm_all() -> None:
+    with _locked() as mine:
+        if mine:
+            warm(between=run_once)
+    for warmer in _warmers:
+        if _stop.is_set():
+            return
+        try:
+            warmer()
+        except Exception:  # a page that cannot be drawn ahead is drawn for its first visitor instead
+            logger.exception("Warming %r failed", warmer)
+        finally:
+            close_old_connections()
+
+
 def _run() -> None:
     day = None
     started = 0.0
@@ -90,9 +119,7 @@ def _run() -> None:
             run_once()
             today = timezone.localdate()
             if today != day:
-                with _locked() as mine:
-                    if mine:
-                        warm(between=run_once)
+                _warm_all()
                 if not _stop.is_set():
                     day = today
         except Exception:  # the thread must outlive a database restart or a bad row; the marks stay

@@ -41,6 +41,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -122,15 +123,23 @@ class Push:
     language: str
     regions: tuple[str, ...]
 
+    @property
+    def identity(self) -> tuple:
+        """What two streams must share to be pushed the same bytes."""
+        return self.unit.code, *self.choice.key, self.choice.color, self.language
+
+    @property
+    def layered(self) -> bool:
+        """The national map is pushed a province layer at a time (`layers_message`), not whole."""
+        return self.unit.level == Level.NATIONAL
+
     def regions_for(self, kind: str) -> list[str]:
         return [name for name in self.regions if kind in sections.SHOWS[name]]
 
     def message(self, name: str) -> str | None:
         """The region's `event: region-<name>` message: its shared HTML (rendered once per change for every
         stream) framed once per data version in this process, so 200 open pages cost one framing."""
-        if not connection.in_atomic_block:  # a stream lives for hours: drop a broken or expired connection
-            close_old_connections()
-        with translation.override(self.language):
+        with _database(), translation.override(self.language):
             key = sections.region_key(self.unit, name, self.choice)
             framed = _framed.get((key.identity, key.version))
             if framed is not None:
@@ -142,18 +151,66 @@ class Push:
                 html = last_good(key)  # the database is busy: the last good render, its stamp says when
                 if html is None:
                     return None
-                return _frame(name, html)
-        framed = _framed[(key.identity, key.version)] = _frame(name, html)
-        while len(_framed) > FRAMED_KEPT:
-            _framed.pop(next(iter(_framed)))
-        return framed
+                return _frame(f"region-{name}", html)
+            return _keep_framed((key.identity, key.version), f"region-{name}", html)
+
+    def layers_message(self, unit_codes: frozenset[str]) -> str | None:
+        """`event: region-map-layers`: the national map's layers of the provinces among these units (those a
+        notice named), each swapped in by its id
+        (htmx out-of-band), and the map's stamp. A layer is ~1/34 of the 390 KB map: twenty open pages
+        swap a province's hundred dots in a few milliseconds instead of the country's 13,000 elements."""
+        with _database(), translation.override(self.language):
+            province_codes = sections.province_codes(unit_codes)
+            parts = []
+            for province in sections.national_provinces():
+                if province.code not in province_codes:
+                    continue
+                key = sections.layer_key(province, self.choice)
+                framed = _framed.get((key.identity, key.version))
+                if framed is None:
+                    try:
+                        html = sections.map_layer(province, self.choice)
+                    except OperationalError:
+                        continue  # the database is busy: this layer waits for the next change or a reload
+                    framed = _keep_framed((key.identity, key.version), "", html.replace("<svg ", OOB_SVG, 1))
+                parts.append(framed)
+            if not parts:
+                return None
+            stamp = render_to_string("web/_map_stamp.html", {"at": timezone.now(), "oob": True})
+            return "event: region-map-layers\n" + "".join(parts) + _frame("", stamp) + "\n"
 
 
-def _frame(name: str, html: str) -> str:
-    return f"event: region-{name}\n" + "".join(f"data: {line}\n" for line in html.splitlines()) + "\n"
+OOB_SVG = '<svg hx-swap-oob="true" '
 
 
-FRAMED_KEPT = 64  # the latest framed messages (a few regions × choices × languages in use)
+@contextlib.contextmanager
+def _database():
+    """A push runs in its stream's own thread (one per open page): it must not keep a database connection
+    there for the hours the page stays open (734 streams held 734 SQLite connections, > 1.5 GB)."""
+    if not connection.in_atomic_block:  # a test's transaction is the test's: it stays
+        close_old_connections()
+    try:
+        yield
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _keep_framed(key: tuple[str, str], event: str, html: str) -> str:
+    framed = _framed[key] = _frame(event, html)
+    while len(_framed) > FRAMED_KEPT:
+        _framed.pop(next(iter(_framed)))
+    return framed
+
+
+def _frame(event: str, html: str) -> str:
+    """`event: <event>` and one `data:` line per line of HTML, then the blank line that ends a message;
+    without an event name, only the data lines (one part of a message made of several)."""
+    data = "".join(f"data: {line}\n" for line in html.splitlines())
+    return f"event: {event}\n{data}\n" if event else data
+
+
+FRAMED_KEPT = 160  # the latest framed messages (a few regions × choices × languages in use, 34 layers each)
 _framed: dict[tuple[str, str], str] = {}
 
 
@@ -245,16 +302,18 @@ def _missed(last_event_id: str, watching: Watched) -> list[str]:
 async def _events(unit_code: str, watching: Watched, last_event_id: str, push: Push | None = None):
     """The stream's messages; subscribes when the server starts sending it, unsubscribes when it ends."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
+    queue: asyncio.Queue[Notice] = asyncio.Queue()
 
     def listener_of(kind: str):
         codes = watching[kind]
 
         def listener(unit_codes: list[str], at: float) -> None:
             if not codes.isdisjoint(unit_codes):
+                # Heard now, after the publisher stamped the new data versions (`Notice.heard`).
+                notice = Notice(kind, at, frozenset(unit_codes), time.time())
                 # RuntimeError: the loop is closed, this stream has ended and is being unsubscribed.
                 with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(queue.put_nowait, (kind, at))
+                    loop.call_soon_threadsafe(queue.put_nowait, notice)
 
         return listener
 
@@ -265,35 +324,57 @@ async def _events(unit_code: str, watching: Watched, last_event_id: str, push: P
     try:
         yield f"retry: {RETRY_MS}\nid: {_ms(time.time())}\n\n"
         for kind in _missed(last_event_id, watching):
-            yield _change_message(kind, unit_code, time.time())
-            async for message in _pushed(push, kind):
+            now = time.time()
+            yield _change_message(kind, unit_code, now)
+            async for message in _pushed(push, Notice(kind, now, None, now)):
                 yield message
-        async for message in _coalesced(queue, unit_code):
-            yield message
-            if push is not None and message.startswith("event: "):
-                async for pushed in _pushed(push, message[7:message.index("\n")]):
-                    yield pushed
+        async for notice in _coalesced(queue):
+            if notice is None:
+                yield ": ping\n\n"
+                continue
+            yield _change_message(notice.kind, unit_code, notice.at)
+            async for pushed in _pushed(push, notice):
+                yield pushed
     finally:
         # The client went away (Django cancels the response on http.disconnect) or the server stops.
         for unsubscribe in unsubscribes:
             unsubscribe()
 
 
-async def _coalesced(queue: asyncio.Queue, unit_code: str):
-    """One message per kind at most every MIN_INTERVAL_SECONDS (the latest time of those it stands for),
-    and a heartbeat after HEARTBEAT_SECONDS without any message."""
+@dataclass(frozen=True)
+class Notice:
+    """Change notices of one kind as a stream sends them: the latest publisher's time, the units they
+    named (None: not known, e.g. a catch-up after a reconnect) and when this process heard the latest."""
+
+    kind: str
+    at: float
+    units: frozenset[str] | None
+    heard: float
+
+    def merged(self, other: Notice) -> Notice:
+        units = None if self.units is None or other.units is None else self.units | other.units
+        return Notice(self.kind, max(self.at, other.at), units, max(self.heard, other.heard))
+
+
+async def _coalesced(queue: asyncio.Queue):
+    """One notice per kind at most every MIN_INTERVAL_SECONDS (standing for all those it merges), and None
+    (a heartbeat) after HEARTBEAT_SECONDS without any message."""
     loop = asyncio.get_running_loop()
-    pending: dict[str, float] = {}  # kind → publisher's time of its latest notice not sent yet
+    pending: dict[str, Notice] = {}  # kind → the notices of that kind not sent yet, merged
+
+    def add(notice: Notice) -> None:
+        held = pending.get(notice.kind)
+        pending[notice.kind] = notice if held is None else held.merged(notice)
+
     last_sent = dict.fromkeys(KINDS, float("-inf"))
     last_message = loop.time()
     while True:
         while not queue.empty():
-            kind, at = queue.get_nowait()
-            pending[kind] = max(at, pending.get(kind, at))
+            add(queue.get_nowait())
         now = loop.time()
         due = [kind for kind in KINDS if kind in pending and last_sent[kind] + MIN_INTERVAL_SECONDS <= now]
         for kind in due:
-            yield _change_message(kind, unit_code, pending.pop(kind))
+            yield pending.pop(kind)
             last_sent[kind] = last_message = now
         if due:
             continue
@@ -303,22 +384,47 @@ async def _coalesced(queue: asyncio.Queue, unit_code: str):
             wait = last_message + HEARTBEAT_SECONDS - now
         try:
             async with asyncio.timeout(max(wait, 0)):
-                kind, at = await queue.get()
-            pending[kind] = max(at, pending.get(kind, at))
+                add(await queue.get())
         except TimeoutError:
             if not pending and loop.time() >= last_message + HEARTBEAT_SECONDS:
-                yield ": ping\n\n"
+                yield None
                 last_message = loop.time()
 
 
-async def _pushed(push: Push | None, kind: str):
-    """The HTML of each region of the page that shows this kind of data, as `event: region-<name>`."""
+async def _pushed(push: Push | None, notice: Notice):
+    """The HTML of each region of the page that shows this kind of data: `event: region-<name>`, or for the
+    national map the layers of the provinces the notices named (`event: region-map-layers`)."""
     if push is None:
         return
-    for name in push.regions_for(kind):
-        message = await sync_to_async(push.message)(name)
+    for name in push.regions_for(notice.kind):
+        if name == "map" and push.layered and notice.units is not None:
+            message = await _shared(push, ("map-layers", notice.units), notice.heard,
+                                    lambda units=notice.units: push.layers_message(units))
+        else:
+            message = await _shared(push, name, notice.heard, lambda name=name: push.message(name))
         if message:
             yield message
+
+
+SHARED_KEPT = 256
+_shared_work: dict[tuple, tuple[float, asyncio.Future]] = {}
+
+
+async def _shared(push: Push, what: object, heard: float, make: Callable[[], str | None]) -> str | None:
+    """`make()` in a thread, shared by every stream of the same page (unit, choice, language) that asks for
+    the same thing after hearing the same notices: 200 open national pages cost one region render and one
+    thread hop per change, not 200. A computation is reused only if it began after the asking stream heard
+    its notice (the data versions it read are then those the notice stamped, or later ones)."""
+    loop = asyncio.get_running_loop()
+    key = (push.identity, what)
+    found = _shared_work.get(key)
+    if found is not None and found[0] >= heard and found[1].get_loop() is loop:
+        return await asyncio.shield(found[1])
+    future = asyncio.ensure_future(sync_to_async(make)())
+    _shared_work[key] = (time.time(), future)
+    while len(_shared_work) > SHARED_KEPT:
+        _shared_work.pop(next(iter(_shared_work)))
+    return await asyncio.shield(future)
 
 
 def _change_message(kind: str, unit_code: str, moment: float) -> str:

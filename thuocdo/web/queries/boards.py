@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from thuocdo.evaluation.queries import has_scored, ranking
-from thuocdo.evaluation.score_rows import StoredScore, stored_scores
+from thuocdo.evaluation.score_rows import StoredScore, stored_marks, stored_scores
 from thuocdo.evaluation.scoring import UnitScore, change
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
@@ -126,24 +126,16 @@ def worst(rows: list[BoardRow]) -> tuple[list[BoardRow], list[BoardRow], list[Bo
     return on_time[:WORST_SIZE], overdue[:WORST_SIZE], load[:WORST_SIZE]
 
 
-def national_communes(choice: Choice) -> tuple[dict[str, Figures], dict[str, int], dict[str, Mark]]:
-    """Figures, overdue counts and scores of all 3,321 communes, each half kept until its kind of notice.
+def layer_communes(choice: Choice, communes: list[Unit]) -> tuple[dict[str, Figures], dict[str, int], dict[str, Mark]]:
+    """Figures, overdue counts and score marks of one province's communes: one layer of the national map.
 
-    Figures (two grouped reads, ≈ 0.2 s on the demo data) move with every dossier anywhere; scores are
-    read from the maintained rows, so a change of figures does not read them again, nor the reverse.
+    Three grouped reads over the province's communes only (≈ 100 of them), so a change in one commune
+    redraws its province's layer and not the country's 3,321 dots.
     """
-    today = timezone.localdate()
-    communes = [u for u in units_by_code().values() if u.level == Level.COMMUNE]
-
-    def figures():
-        codes = [u.code for u in communes]
-        return many_figures(codes, choice.period.start, choice.period.end), overdue_now(communes)
-
-    def scores():
-        return marks(stored_scores(choice.framework, communes, choice.period))
-
-    figs, late = cached("communes", NATION, (*choice.key, today), figures)
-    return figs, late, cached("commune-marks", NATION, (*choice.key, today), scores, kinds=(SCORES,))
+    codes = [u.code for u in communes]
+    marks = stored_marks(choice.framework, communes, choice.period)
+    return (many_figures(codes, choice.period.start, choice.period.end), overdue_now(communes),
+            {code: Mark(*mark) for code, mark in marks.items()})
 
 
 def public_board(choice: Choice, parent: Unit | None) -> list[BoardRow]:

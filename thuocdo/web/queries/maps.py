@@ -121,10 +121,17 @@ def title(unit: Unit, province: str, figures: Figures | None, overdue: int | Non
     return " · ".join(parts)
 
 
+Frame = tuple[dict[str, tuple[int, int]], int, int]  # what `projected` returns: coordinates, width, height
+
+
 def draw(units: list[Unit], provinces: dict[str, str], color: str, figures: dict[str, Figures],
-         overdue: dict[str, int], scores: dict) -> CommuneMap:
-    """The map of these units, each dot coloured by `color` and titled with its name and score."""
-    coords, width, height = projected(units)
+         overdue: dict[str, int], scores: dict, frame: Frame | None = None) -> CommuneMap:
+    """The map of these units, each dot coloured by `color` and titled with its name and score.
+
+    `frame`: the projection of a larger map these units are part of (one province's layer of the
+    national map, `national_frame`); by default the map is framed on these units.
+    """
+    coords, width, height = frame or projected(units)
     words = Words.active()
     groups: dict[str, list[Dot]] = {cls: [] for cls, _label in legend(color)}
     for unit in units:
@@ -134,7 +141,7 @@ def draw(units: list[Unit], provinces: dict[str, str], color: str, figures: dict
         x, y = coords[unit.code]
         groups[band(color, fig, late, score)].append(
             Dot(unit.code, x, y, title(unit, provinces.get(unit.province_code, ""), fig, late, score, words)))
-    dot = 7.0 if len(units) > 500 else 22.0
+    dot = 7.0 if frame is not None or len(units) > 500 else 22.0
     return CommuneMap(width, height, groups, legend(color), sum(len(g) for g in groups.values()), dot)
 
 

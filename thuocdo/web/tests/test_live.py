@@ -319,3 +319,48 @@ def test_a_stream_without_push_or_with_an_impossible_choice_sends_no_html(office
         return found
 
     _run(scenario)
+
+
+@pytest.fixture
+def central(async_client):
+    async_client.force_login(make_user("tw1", Role.CENTRAL_VIEWER, "VN"))
+    return async_client
+
+
+def test_the_national_map_is_pushed_as_the_layers_of_the_provinces_that_changed(central, monkeypatch):
+    """A change in Lâm Thao sends Phú Thọ's layer (its 148 dots, swapped in by id), not the country's map;
+    two open national pages share each render: one computation per region and change, not one per page."""
+    from thuocdo.evaluation.actions import load_frameworks
+
+    load_frameworks(Actor.system())
+    made: list[str] = []
+    message, layers = live.Push.message, live.Push.layers_message
+    monkeypatch.setattr(live.Push, "message", lambda self, name: made.append(name) or message(self, name))
+    monkeypatch.setattr(live.Push, "layers_message",
+                        lambda self, codes: made.append(f"layers {sorted(codes)}") or layers(self, codes))
+
+    async def scenario():
+        path = "/live/VN/?push=1&framework=qd766&period=2026-09"
+        streams = [(await _open(central, path))[1] for _ in range(2)]
+        for chunks in streams:
+            assert (await _next(chunks)).startswith(RETRY)
+        notify.deliver([LAM_THAO, "25", "VN"])
+        got = []
+        for chunks in streams:
+            assert _change(await _next(chunks))["unit"] == "VN"
+            got.append([(await _next(chunks, 10)).decode() for _ in range(4)])
+        for chunks in streams:
+            await _close(chunks)
+        return got
+
+    first, second = async_to_sync(scenario)()
+    assert first == second
+    assert [chunk.split("\n", 1)[0] for chunk in first] == [
+        "event: region-tiles", "event: region-map-layers", "event: region-alerts", "event: region-provinces"]
+    assert sorted(made) == ["alerts", f"layers ['{LAM_THAO}', '25', 'VN']", "provinces", "tiles"]
+    layers = first[1].rstrip("\n").split("\n")[1:]
+    assert all(line.startswith("data: ") for line in layers)
+    assert layers[0].startswith('data: <svg hx-swap-oob="true" class="map-layer" id="map-layer-25" viewBox=')
+    assert layers[0].count("<a href=") == 148
+    assert layers[1].startswith('data: <p class="stamp" id="map-stamp" hx-swap-oob="true">cập nhật lúc <time')
+    assert len(layers) == 2 and 'class="map"' not in first[1]

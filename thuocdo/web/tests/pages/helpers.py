@@ -10,11 +10,12 @@ def tiles(html: str) -> dict[str, str]:
 
 def map_dots(html: str) -> list[tuple[str, str, str]]:
     """(colour class, unit code, hover title) of every dot of the page's map."""
-    svg = re.search(r'<svg class="map".*?</svg>', html, re.S)
-    assert svg, "no map on the page"
+    found = re.search(r'<section id="map".*?</section>', html, re.S)
+    assert found, "no map on the page"
     dot = re.compile(r'<a href="/u/(\w+)/"><path d="M\d+ \d+h0"><title>([^<]*)</title>')
     dots = []
-    for group in re.finditer(r'<g class="(k\d)">(.*?)</g>', svg.group(0), re.S):
+    # A province's map is one <svg class="map">; the national one a <svg class="map-layer"> per province.
+    for group in re.finditer(r'<g class="(k\d)">(.*?)</g>', found.group(0), re.S):
         dots += [(group.group(1), code, title) for code, title in dot.findall(group.group(2))]
     return dots
 
