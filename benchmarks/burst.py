@@ -797,9 +797,26 @@ def prepare(args, workdir: Path) -> tuple[dict, str]:
     return env, create_token(env)
 
 
+async def wait_idle(sampler: Sampler, timeout: float = 600.0) -> None:
+    """Until the server's tree uses < 10 % of a core over a second: after a start the refresher fills the
+    day's score rows and draws the default pages ahead (`thuocdo.web.warmup`); the stages measure the
+    burst, not that warm-up, whose length is printed."""
+    if sampler.server is None:
+        return
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = sampler.seconds(sampler.tree())
+        await asyncio.sleep(1.0)
+        if sampler.seconds(sampler.tree()) - before < 0.1:
+            break
+    print(f"server warm-up after its start (score rows, default pages): {time.monotonic() - started:.0f} s",
+          flush=True)
+
+
 async def burst(args, base: str, token: str, server: subprocess.Popen | None, log: Path | None) -> list[dict]:
     await wait_ready(base, server, log)
     sampler = Sampler(server.pid if server else None, args.postgres)
+    await wait_idle(sampler)
     watcher = asyncio.create_task(sampler.watch())
     stages: list[dict] = []
     async with Burst(base, token, args, random.Random(args.seed)) as client:

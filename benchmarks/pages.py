@@ -14,8 +14,13 @@ no network), timing each request:
   after change before each request (untimed) a commune, its province and VN are marked changed and their
                score rows refreshed, as the refresher does after every ingest, and both notices
                (figures, scores) arrive: the nation's cached figures are dropped and rebuilt
-  cold         the cache is cleared before each request, as after a restart: what is not in the
-               maintained score rows is computed, the map included
+  cold         the cache is cleared before each request and nothing is drawn ahead: what is not in the
+               maintained score rows is computed, the map included (with LocMem, a restart's first
+               request before the refresher's warm-up has run; with Redis, renders survive a restart)
+  restart      `/` only: the cache is cleared, then the default pages are drawn ahead (untimed) as the
+               refresher does after a start (`thuocdo.web.warmup.warm_pages`): the first visitor after
+               a restart once the warm-up is done. The quarter view is not drawn ahead: its first
+               request after a restart is "cold".
 
 The score rows of the hot periods are built first (`score_rows.rebuild`, as `thuocdo scores rebuild`
 after a load), and the time that takes is printed too.
@@ -153,6 +158,7 @@ def main() -> None:
     from thuocdo.evaluation import score_rows
     from thuocdo.metrics import changes, notify
     from thuocdo.units.models import Unit
+    from thuocdo.web.warmup import warm_pages
 
     today = timezone.localdate()
     started = time.perf_counter()
@@ -177,10 +183,14 @@ def main() -> None:
         "after change": after_change,
         "cold": cache.clear,
     }
+    def restart() -> None:
+        cache.clear()
+        warm_pages()
+
     for path in ("/", f"/?period={quarter}"):
         client.get(path)  # first request of the path: imports, template compilation, caches filled
-        for name, before in scenarios.items():
-            count = args.cold_requests if name == "cold" else args.requests
+        for name, before in {**scenarios, **({"restart": restart} if path == "/" else {})}.items():
+            count = args.cold_requests if name in ("cold", "restart") else args.requests
             print(f"  {path:<22} {name:<13} {summary(timed(client, path, before, count))}", flush=True)
 
 

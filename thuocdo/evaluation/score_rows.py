@@ -142,6 +142,11 @@ def stored_marks(framework: Framework, units: list[Unit], period: Period) -> dic
     return _complete(framework, units, period, _read_marks)
 
 
+def stored_ranks(framework: Framework, units: list[Unit], period: Period) -> dict[str, tuple[int | None, int]]:
+    """(rank, peers) of each unit for the period, as `stored_scores` would give them, reading only those two."""
+    return _complete(framework, units, period, _read_ranks)
+
+
 def _complete(framework: Framework, units: list[Unit], period: Period, read: Callable[..., dict[str, T]]
               ) -> dict[str, T]:
     """`read` of these units' rows; the peer groups of units with no row are computed, stored and read."""
@@ -157,13 +162,21 @@ def _complete(framework: Framework, units: list[Unit], period: Period, read: Cal
 
 
 def _read_marks(framework: Framework, period: Period, codes: list[str]) -> dict[str, tuple[Decimal | None, str]]:
-    marks: dict[str, tuple[Decimal | None, str]] = {}
+    return {code: (total, grade or None) for code, total, grade in _columns(framework, period, codes, "total", "grade")}
+
+
+def _read_ranks(framework: Framework, period: Period, codes: list[str]) -> dict[str, tuple[int | None, int]]:
+    return {code: (rank, peers) for code, rank, peers in _columns(framework, period, codes, "rank", "peers")}
+
+
+def _columns(framework: Framework, period: Period, codes: list[str], *columns: str) -> list[tuple]:
+    """(unit code, *columns) of these units' rows for the period, 900 codes a query."""
+    found: list[tuple] = []
     for first in range(0, len(codes), 900):
-        rows = Score.objects.filter(framework_code=framework.code, version=framework.version, start=period.start,
-                                    end=period.end, unit_code__in=codes[first:first + 900])
-        found = rows.values_list("unit_code", "total", "grade")
-        marks.update((code, (total, grade or None)) for code, total, grade in found)
-    return marks
+        found += Score.objects.filter(framework_code=framework.code, version=framework.version, start=period.start,
+                                      end=period.end, unit_code__in=codes[first:first + 900]
+                                      ).values_list("unit_code", *columns)
+    return found
 
 
 def stored_score(framework: Framework, unit: Unit, period: Period) -> StoredScore:

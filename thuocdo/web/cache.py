@@ -17,11 +17,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import cachetools
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
@@ -156,10 +158,18 @@ def render_once(key: RenderKey, render: Callable[[], str], *, allow_stale: bool 
     Requests for the same missing render wait for the first one's (up to `WAIT_SECONDS`) instead of
     rendering it again: after a change every open page asks for its regions at the same moment.
     """
+    local = _local_entry(key)
+    done = _fresh(local, key.version)
+    if done is not None:
+        return done
     entry = cache.get(key.html)
     # A page or fragment request may get a render of slightly older data (its ETag says so, the next request
     # asks again); a push never does: nothing would follow it to correct the page.
-    done = _fresh(entry, key.version) or (_recent(entry) if allow_stale else None)
+    done = _fresh(entry, key.version)
+    if done is not None:
+        _keep_local(key, entry)
+        return done
+    done = (_recent(entry) or _recent(local)) if allow_stale else None
     if done is not None:
         return done
     lock = f"{key.html}:{key.version}:lock"
@@ -168,21 +178,42 @@ def render_once(key: RenderKey, render: Callable[[], str], *, allow_stale: bool 
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.02)
-            got = cache.get_many([key.html, lock])
-            done = _fresh(got.get(key.html), key.version)
+            if cache.has_key(lock):  # the lock alone: polling the render itself unpickled it 50 times a second
+                continue
+            entry = cache.get(key.html)
+            done = _fresh(entry, key.version)
             if done is not None:
+                _keep_local(key, entry)
                 return done
-            if lock not in got:
-                break  # the other render failed (a busy database): try ours rather than wait out the 5 s
+            break  # the other render failed (a busy database): try ours rather than wait out the 5 s
     try:
         done = Rendered.of(render(), key.version)
         # Kept a day: past TTL_SECONDS or its version it is no longer served as current, but it stays the
         # last good render of the region (`last_good`).
         _keep(key.html, key.version, done, LAST_GOOD_SECONDS)
+        _keep_local(key, (time.time() + TTL_SECONDS, key.version, done))
         return done
     finally:
         if mine:
             cache.delete(lock)
+
+
+# The latest renders, also kept in this process as objects: the shared cache pickles every value (LocMem
+# too), and the national map's render is 450 KB to unpickle for each page and push that shows it. An entry
+# is served only under the data version it was drawn from, like the shared one.
+LOCAL_RENDERS = 128
+_local = cachetools.LRUCache(maxsize=LOCAL_RENDERS)
+_local_lock = threading.Lock()
+
+
+def _local_entry(key: RenderKey):
+    with _local_lock:
+        return _local.get((notify.database_label(), key.html))
+
+
+def _keep_local(key: RenderKey, entry) -> None:
+    with _local_lock:
+        _local[(notify.database_label(), key.html)] = entry
 
 
 def _recent(entry) -> Rendered | None:
@@ -211,3 +242,5 @@ def forget() -> None:
     test workers (and server processes) are using.
     """
     cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    with _local_lock:
+        _local.clear()

@@ -70,6 +70,12 @@ HEARTBEAT_SECONDS = 15.0
 # fragments on every one would hammer the server. Notices of one kind closer than this are sent as
 # one message (an isolated change still goes out at once, well within the 1 s budget).
 MIN_INTERVAL_SECONDS = 0.5
+# A page whose pushed regions take long to make (a loaded server) waits longer between pushes: its next
+# message of that kind comes at least PACE_FACTOR × the time its last pushes took, and at most
+# MAX_INTERVAL_SECONDS apart. Under a burst the work of the open pages then shrinks as the server slows,
+# instead of queueing without limit; an idle server still pushes within MIN_INTERVAL_SECONDS.
+PACE_FACTOR = 2.0
+MAX_INTERVAL_SECONDS = 5.0
 Watched = dict[str, frozenset[str]]  # notice kind → the unit codes whose notices this stream relays
 _EVENT_ID = re.compile(r"[0-9]{1,13}")  # ms since the epoch, as `_ms` writes them (13 digits until 2286)
 
@@ -290,12 +296,12 @@ def _missed(last_event_id: str, watching: Watched) -> list[str]:
     """The kinds of notice a reconnecting browser may have missed since the message it names.
 
     Each kind is coalesced apart, so the last id a browser got may be later than a notice of the other
-    kind still held back when the stream dropped: notices up to MIN_INTERVAL_SECONDS before it count.
+    kind still held back when the stream dropped: notices up to MAX_INTERVAL_SECONDS before it count.
     """
     moment = _last_event_moment(last_event_id)
     if moment is None:
         return []
-    since = moment - MIN_INTERVAL_SECONDS
+    since = moment - MAX_INTERVAL_SECONDS
     return [kind for kind in KINDS if change_log.changed_since(watching[kind], kind, since)]
 
 
@@ -328,13 +334,17 @@ async def _events(unit_code: str, watching: Watched, last_event_id: str, push: P
             yield _change_message(kind, unit_code, now)
             async for message in _pushed(push, Notice(kind, now, None, now)):
                 yield message
-        async for notice in _coalesced(queue):
+        pace = dict.fromkeys(KINDS, MIN_INTERVAL_SECONDS)  # kind → least seconds between its messages
+        async for notice in _coalesced(queue, pace):
             if notice is None:
                 yield ": ping\n\n"
                 continue
             yield _change_message(notice.kind, unit_code, notice.at)
+            started = loop.time()
             async for pushed in _pushed(push, notice):
                 yield pushed
+            took = loop.time() - started
+            pace[notice.kind] = min(MAX_INTERVAL_SECONDS, max(MIN_INTERVAL_SECONDS, PACE_FACTOR * took))
     finally:
         # The client went away (Django cancels the response on http.disconnect) or the server stops.
         for unsubscribe in unsubscribes:
@@ -356,9 +366,11 @@ class Notice:
         return Notice(self.kind, max(self.at, other.at), units, max(self.heard, other.heard))
 
 
-async def _coalesced(queue: asyncio.Queue):
-    """One notice per kind at most every MIN_INTERVAL_SECONDS (standing for all those it merges), and None
-    (a heartbeat) after HEARTBEAT_SECONDS without any message."""
+async def _coalesced(queue: asyncio.Queue, pace: dict[str, float] | None = None):
+    """One notice per kind at most every `pace[kind]` seconds (MIN_INTERVAL_SECONDS by default; the stream
+    lengthens it when its pushes are slow), standing for all those it merges, and None (a heartbeat) after
+    HEARTBEAT_SECONDS without any message."""
+    pace = pace if pace is not None else dict.fromkeys(KINDS, MIN_INTERVAL_SECONDS)
     loop = asyncio.get_running_loop()
     pending: dict[str, Notice] = {}  # kind → the notices of that kind not sent yet, merged
 
@@ -372,14 +384,14 @@ async def _coalesced(queue: asyncio.Queue):
         while not queue.empty():
             add(queue.get_nowait())
         now = loop.time()
-        due = [kind for kind in KINDS if kind in pending and last_sent[kind] + MIN_INTERVAL_SECONDS <= now]
+        due = [kind for kind in KINDS if kind in pending and last_sent[kind] + pace[kind] <= now]
         for kind in due:
             yield pending.pop(kind)
             last_sent[kind] = last_message = now
         if due:
             continue
         if pending:
-            wait = min(last_sent[kind] + MIN_INTERVAL_SECONDS for kind in pending) - now
+            wait = min(last_sent[kind] + pace[kind] for kind in pending) - now
         else:
             wait = last_message + HEARTBEAT_SECONDS - now
         try:

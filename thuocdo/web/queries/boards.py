@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from thuocdo.evaluation.queries import has_scored, ranking
-from thuocdo.evaluation.score_rows import StoredScore, stored_marks, stored_scores
+from thuocdo.evaluation.score_rows import StoredScore, stored_marks, stored_ranks, stored_scores
 from thuocdo.evaluation.scoring import UnitScore, change
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
@@ -161,8 +161,7 @@ def commune_rank(choice: Choice, unit: Unit) -> tuple[int | None, int]:
     if unit.parent is None or unit.parent.level != Level.PROVINCE:
         return None, 0
     group = [u for u in units_by_code().values() if u.level == unit.level and u.province_code == unit.parent.code]
-    score = stored_scores(choice.framework, group, choice.period)[unit.code]
-    return score.rank, score.peers
+    return stored_ranks(choice.framework, group, choice.period)[unit.code]
 
 
 def _with(row: BoardRow, **changes) -> BoardRow:

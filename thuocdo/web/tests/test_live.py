@@ -190,12 +190,14 @@ def test_heartbeat_comments_keep_the_connection(officer, monkeypatch):
 
 def test_a_reconnect_after_a_missed_change_opens_with_a_catch_up(officer, monkeypatch):
     monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.2)
+    # Pages whose pushes are slow hold notices back longer (`PACE_FACTOR`); here every page is quick.
+    monkeypatch.setattr(live, "MAX_INTERVAL_SECONDS", live.MIN_INTERVAL_SECONDS)
     live.change_log.start()  # this process has listened since before the client's last message
     changed = time.time() + 1.0  # a publisher's time, after this process began listening
     before_change = str(int(changed * 1000) - 1)
     live.change_log.record([LAM_THAO, "25", "VN"], notify.FIGURES, changed)
     # Notices up to the coalescing interval before the client's last message count as maybe missed.
-    after_change = str(int((changed + live.MIN_INTERVAL_SECONDS) * 1000) + 1)
+    after_change = str(int((changed + live.MAX_INTERVAL_SECONDS) * 1000) + 1)
 
     async def scenario():
         # Missed a change of figures while away: one figures event at once (no scores event: none missed).
@@ -364,3 +366,25 @@ def test_the_national_map_is_pushed_as_the_layers_of_the_provinces_that_changed(
     assert layers[0].count("<a href=") == 148
     assert layers[1].startswith('data: <p class="stamp" id="map-stamp" hx-swap-oob="true">cập nhật lúc <time')
     assert len(layers) == 2 and 'class="map"' not in first[1]
+
+
+def test_a_stream_whose_pushes_are_slow_waits_longer_between_its_messages():
+    """`pace`: after pushes that took 0.4 s, the next message of that kind waits 2 × 0.4 s, the other kind not."""
+
+    async def scenario():
+        queue = asyncio.Queue()
+        pace = {notify.FIGURES: 0.8, notify.SCORES: live.MIN_INTERVAL_SECONDS}
+        notices = live._coalesced(queue, pace)
+        now = time.time()
+        queue.put_nowait(live.Notice(notify.FIGURES, now, frozenset([LAM_THAO]), now))
+        assert (await _next(notices)).kind == notify.FIGURES
+        started = time.monotonic()
+        queue.put_nowait(live.Notice(notify.FIGURES, now, frozenset([PHU_MY]), now))
+        queue.put_nowait(live.Notice(notify.SCORES, now, frozenset([LAM_THAO]), now))
+        assert (await _next(notices)).kind == notify.SCORES  # its own pace: first, though it was queued last
+        second = await _next(notices, 5.0)
+        return second, time.monotonic() - started
+
+    second, waited = async_to_sync(scenario)()
+    assert (second.kind, second.units) == (notify.FIGURES, frozenset([PHU_MY]))
+    assert waited >= 0.8  # its pace, not MIN_INTERVAL_SECONDS (0.5)
