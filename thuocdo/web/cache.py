@@ -174,6 +174,13 @@ def render_once(key: RenderKey, render: Callable[[], str], *, allow_stale: bool 
         return done
     lock = f"{key.html}:{key.version}:lock"
     mine = cache.add(lock, 1, LOCK_SECONDS)
+    if not mine and allow_stale and settings.LIVE_MAX_STALE_SECONDS:
+        # Another request is drawing this version: a page or fragment gets the latest render meanwhile if it
+        # is younger than TTL_SECONDS (its ETag names its older version, so the next request asks again).
+        # Waiting made every request for a national region queue behind one render under load.
+        done = _drawn_within(entry, TTL_SECONDS) or _drawn_within(local, TTL_SECONDS)
+        if done is not None:
+            return done
     if not mine:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
@@ -216,6 +223,13 @@ def _keep_local(key: RenderKey, entry) -> None:
         _local[(notify.database_label(), key.html)] = entry
 
 
+def _drawn_within(entry, seconds: float) -> Rendered | None:
+    if entry is None:
+        return None
+    done = entry[2]
+    return done if time.time() - done.at < seconds else None
+
+
 def _recent(entry) -> Rendered | None:
     """A render of older data still served while it is younger than `settings.LIVE_MAX_STALE_SECONDS`.
 
@@ -223,10 +237,9 @@ def _recent(entry) -> Rendered | None:
     national map costs ~0.4 s to draw: drawn at most once a second, an open page still shows every fact
     within the second the issue allows, and the server's work no longer grows with the changes.
     """
-    if entry is None or not settings.LIVE_MAX_STALE_SECONDS:
+    if not settings.LIVE_MAX_STALE_SECONDS:
         return None
-    done = entry[2]
-    return done if time.time() - done.at < settings.LIVE_MAX_STALE_SECONDS else None
+    return _drawn_within(entry, settings.LIVE_MAX_STALE_SECONDS)
 
 
 def last_good(key: RenderKey) -> str | None:

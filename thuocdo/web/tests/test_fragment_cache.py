@@ -272,3 +272,25 @@ def test_a_render_of_older_data_is_served_for_at_most_the_allowed_second(setting
         assert (served.html, served.version) == ("<p>3</p>", "v3")
     assert drawn == ["<p>1</p>", "<p>2</p>", "<p>3</p>"]
     assert RenderKey("map-vn", "v2").etag_of("v1") != RenderKey("map-vn", "v2").etag
+
+
+def test_while_another_request_draws_a_region_a_page_gets_the_last_render_at_once(settings):
+    """Stale while revalidating: a request finding the new version being drawn elsewhere is served the latest
+    render (up to TTL_SECONDS old) instead of queueing behind that render; a push still waits for it."""
+    import time_machine
+    from django.core.cache import cache
+
+    from thuocdo.web.cache import TTL_SECONDS, RenderKey, render_once
+
+    settings.LIVE_MAX_STALE_SECONDS = 1.0
+    with time_machine.travel("2026-09-20T10:00:00+07:00", tick=False) as clock:
+        assert render_once(RenderKey("map-vn", "v1"), lambda: "<p>1</p>").html == "<p>1</p>"
+        clock.shift(30)  # well past the allowed second
+        key = RenderKey("map-vn", "v2")
+        cache.add(f"{key.html}:{key.version}:lock", 1, 10)  # another request is drawing v2
+        served = render_once(key, lambda: pytest.fail("drawn again"), allow_stale=True)
+        assert (served.html, served.version) == ("<p>1</p>", "v1")
+        clock.shift(TTL_SECONDS)
+        cache.delete(f"{key.html}:{key.version}:lock")  # the other render failed: this request draws v2 itself
+        served = render_once(key, lambda: "<p>2</p>", allow_stale=True)
+        assert (served.html, served.version) == ("<p>2</p>", "v2")
