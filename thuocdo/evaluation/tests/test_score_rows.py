@@ -78,6 +78,29 @@ def test_a_change_to_one_commune_rescores_that_commune_its_province_and_the_nati
     assert (rows[0].unit.code, rows[0].rank, rows[0].score.total) == (LAM_THAO, 1, Decimal("20"))
 
 
+def test_a_refresh_counts_the_pending_dossiers_once_per_moment_not_once_per_period(stream, monkeypatch):
+    """"Pending now" is the same for every hot period that reaches today: one count of the marked units and
+    one of the nation per distinct moment (now, and the end of each period already over)."""
+    from thuocdo.metrics import bulk
+
+    with time_machine.travel(NOW, tick=False):
+        score_rows.refresh()
+        counted = []
+        original = bulk._pending_values
+        monkeypatch.setattr(bulk, "_pending_values",
+                            lambda units, as_of, current: counted.append((as_of, current)) or original(units, as_of,
+                                                                                                        current))
+        changes.record([LAM_THAO])
+        score_rows.refresh()
+        today = date(2026, 9, 20)
+        moments = {"now" if period.end >= today else period.end for period in score_rows.hot_periods(today)}
+    # now; 14/9 (the last 7 and 30 days end yesterday); 13/9 (last week); 31/8 (last month, the Decree 09
+    # window); 30/6 (last quarter)
+    assert len(moments) == 5
+    assert len(counted) == 2 * len(moments)  # the marked units' counts and the nation's
+    assert sum(current for _as_of, current in counted) == 2
+
+
 @pytest.mark.parametrize("eager", [True, False], ids=["refresher", "read"])
 def test_ranks_after_a_change_equal_a_full_recomputation(stream, eager):
     province = units_by_code()[PHU_THO]
