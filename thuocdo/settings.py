@@ -122,6 +122,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+# PostgreSQL: a bounded connection pool per server process (Django's psycopg pool). Each open live page and
+# each request runs in its own thread: without a pool, 734 open pages tried 734 connections and PostgreSQL
+# refused them past its max_connections (100 by default; issue 10's burst). A thread that finds the pool
+# empty waits up to DB_POOL_TIMEOUT_S, then the request answers 503 + Retry-After (thuocdo.overload).
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 20)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": env_int("DB_POOL_TIMEOUT_S", 10)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
