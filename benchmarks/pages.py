@@ -158,6 +158,7 @@ def main() -> None:
     from thuocdo.evaluation import score_rows
     from thuocdo.metrics import changes, notify
     from thuocdo.units.models import Unit
+    from thuocdo.web.cache import forget
     from thuocdo.web.warmup import warm_pages
 
     today = timezone.localdate()
@@ -181,10 +182,12 @@ def main() -> None:
     scenarios = {
         "warm": lambda: None,
         "after change": after_change,
-        "cold": cache.clear,
+        # Also the process's own copy of the latest renders (web.cache._local), which a restart empties too.
+        "cold": lambda: (cache.clear(), forget()),
     }
     def restart() -> None:
         cache.clear()
+        forget()
         warm_pages()
 
     for path in ("/", f"/?period={quarter}"):

@@ -1,7 +1,9 @@
 """URL map: pages, the API, the admin."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from thuocdo.api import api
 
@@ -10,6 +12,8 @@ admin.site.site_title = "Thước Đo"
 admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says: send them to the icon (it was a 404 in every log).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

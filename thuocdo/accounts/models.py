@@ -25,6 +25,26 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    SCOPE_NAMES_SHOWN = 3
+
+    def header_label(self) -> str:
+        """Who is logged in, as the page header says it: name, role (unless the name already says it), and the
+        units the account answers for — a working group's assigned units, not the nation it is filed under."""
+        name = self.get_full_name() or self.username
+        parts = [name]
+        role = str(self.get_role_display())
+        if role.casefold() != name.casefold():
+            parts.append(role)
+        if self.role == Role.INSPECTOR:
+            names = [u.name for u in self.assigned_units.order_by("code")]
+            if names:
+                shown = ", ".join(names[: self.SCOPE_NAMES_SHOWN])
+                more = len(names) - self.SCOPE_NAMES_SHOWN
+                parts.append(f"{shown} và {more} đơn vị khác" if more > 0 else shown)
+        elif self.unit is not None:
+            parts.append(self.unit.name)
+        return " · ".join(parts)
+
 
 class ApiToken(models.Model):
     """A source system's credential (mã truy cập API): hashed, scoped to units and write scopes.

@@ -80,16 +80,26 @@ def cached(what: str, unit_code: str, parts: tuple, compute: Callable[[], T], *,
     `kinds`: the notices that move it (FIGURES, SCORES); a value read from several units' data names the
     unit whose notices cover them all (a province for its communes, VN for the country).
     """
-    generation, versions = data_state((kind, unit_code) for kind in kinds)
-    # Cached values hold labels: the language is part of the key. The versions are not: a newer value
-    # replaces the older one under the same key, so the cache holds one value per thing shown, however
-    # many changes there were (keyed by version, a burst filled it with dead entries: 2.2 GB).
-    key = "thuocdo:web:data:" + _digest(generation, what, unit_code, *parts, translation.get_language())
+    key, versions = _data_key(what, unit_code, parts, kinds)
     value = _fresh(cache.get(key), versions)
     if value is None:
         value = compute()
         _keep(key, versions, value, TTL_SECONDS)
     return value
+
+
+def peek(what: str, unit_code: str, parts: tuple, *, kinds: Iterable[str] = (FIGURES,)):
+    """What `cached` would return without computing: the current value, or None."""
+    key, versions = _data_key(what, unit_code, parts, kinds)
+    return _fresh(cache.get(key), versions)
+
+
+def _data_key(what: str, unit_code: str, parts: tuple, kinds: Iterable[str]) -> tuple[str, str]:
+    generation, versions = data_state((kind, unit_code) for kind in kinds)
+    # Cached values hold labels: the language is part of the key. The versions are not: a newer value
+    # replaces the older one under the same key, so the cache holds one value per thing shown, however
+    # many changes there were (keyed by version, a burst filled it with dead entries: 2.2 GB).
+    return "thuocdo:web:data:" + _digest(generation, what, unit_code, *parts, translation.get_language()), versions
 
 
 def _keep(key: str, version: str, value, timeout: int) -> None:
@@ -221,6 +231,11 @@ def _local_entry(key: RenderKey):
 def _keep_local(key: RenderKey, entry) -> None:
     with _local_lock:
         _local[(notify.database_label(), key.html)] = entry
+
+
+def is_current(key: RenderKey) -> bool:
+    """Whether the region's render of this data version is stored (nothing is drawn)."""
+    return (_fresh(_local_entry(key), key.version) or _fresh(cache.get(key.html), key.version)) is not None
 
 
 def _drawn_within(entry, seconds: float) -> Rendered | None:
