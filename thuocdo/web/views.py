@@ -7,9 +7,10 @@ from functools import lru_cache
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
@@ -214,3 +215,8 @@ def _ancestors(unit: Unit) -> list[Unit]:
         chain.append(parent)
         parent = parent.parent
     return list(reversed(chain))
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page says: the icon's static URL (hashed when DEBUG=0)."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
