@@ -44,6 +44,15 @@ class Alert:
     def label(self) -> str:
         return AlertKind(self.kind).label
 
+    @property
+    def where(self) -> str:
+        """The unit with its province: "Phường Phú Thọ" alone reads as the province of that name (it is in
+        Hồ Chí Minh City)."""
+        province = units_by_code().get(self.unit.province_code or "")
+        if province is None or province.code == self.unit.code:
+            return self.unit.name
+        return f"{self.unit.name}, {province.name}"
+
 
 def watched_units(scope: Unit) -> list[Unit]:
     """The communes and agencies within `scope` (itself, if it is one), by code."""

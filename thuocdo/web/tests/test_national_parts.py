@@ -117,3 +117,20 @@ def test_the_default_pages_drawn_ahead_are_served_without_drawing(client, monkey
     assert client.get("/").status_code == 200
     assert client.get("/u/25/").status_code == 200
     assert drawn == []
+
+
+def test_the_national_alerts_name_the_province_of_each_commune(client):
+    """Phường Phú Mỹ is in Hồ Chí Minh City, Xã Phú Mỹ in Phú Thọ: on the national page each says where it is."""
+    load_frameworks(Actor.system())
+    update_alert_rule(Actor.system(), AlertRule.objects.get(kind="pending_overdue"), threshold=0)
+    due_at_ten = at("2026-09-15", "10:00")
+    _ingest([accepted("HCM-1", at("2026-09-14"), due_at_ten, unit=PHUONG_PHU_MY),
+             accepted("PM-1", at("2026-09-14"), due_at_ten, unit=PHU_MY)])
+    client.force_login(make_user("tw1", Role.CENTRAL_VIEWER, "VN"))
+
+    html = client.get("/u/VN/fragments/alerts/").content.decode()
+    province_html = client.get("/u/25/fragments/alerts/").content.decode()
+
+    assert f'href="/u/{PHUONG_PHU_MY}/">Phường Phú Mỹ, Thành phố Hồ Chí Minh</a>' in html
+    assert f'href="/u/{PHU_MY}/">Xã Phú Mỹ, Tỉnh Phú Thọ</a>' in html
+    assert f'href="/u/{PHU_MY}/">Xã Phú Mỹ</a>' in province_html  # within its province, the province goes unsaid
