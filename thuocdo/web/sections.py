@@ -206,7 +206,8 @@ def national_alerts() -> tuple[list, int, datetime]:
     """
     provinces = _national_map().provinces
     today = timezone.localdate()
-    missing = {p.code for p in provinces if peek("alerts", p.code, (today,)) is None}
+    kept = {p.code: peek("alerts", p.code, (today,)) for p in provinces}
+    missing = {code for code, value in kept.items() if value is None}
     batch: dict[str, list] | None = None
     if len(missing) > BATCH_FROM:  # after a restart or a new day: the country's alerts read once, then split
         batch = {}
@@ -214,7 +215,9 @@ def national_alerts() -> tuple[list, int, datetime]:
             batch.setdefault(alert.unit.province_code, []).append(alert)
     shown, count, oldest = [], 0, None
     for province in provinces:
-        if batch is not None and province.code in missing:
+        if kept[province.code] is not None:
+            found, n, at = kept[province.code]  # read once above, not again
+        elif batch is not None:
             mine = batch.get(province.code, [])
             found, n, at = cached("alerts", province.code, (today,),
                                   lambda mine=mine: (mine[:ALERTS_SHOWN], len(mine), timezone.now()))
