@@ -8,10 +8,11 @@ from decimal import Decimal
 from django.db.models import Q
 
 from thuocdo.evaluation import score_rows
+from thuocdo.evaluation.coverage import measured, rank_units
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import OfficialScore
 from thuocdo.evaluation.periods import Period
-from thuocdo.evaluation.scoring import Status, UnitScore, change, rank, score_unit
+from thuocdo.evaluation.scoring import UnitScore, change, score_unit
 from thuocdo.evaluation.values import scoring_level, scoring_values, scoring_values_for  # noqa: F401 (re-exported)
 from thuocdo.metrics.bulk import Values
 from thuocdo.units.choices import Level
@@ -75,7 +76,7 @@ def ranking(framework: Framework, level: str, parent: Unit | None, period: Perio
     if not procedure and (level == Level.PROVINCE or (parent is not None and parent.level == Level.PROVINCE)):
         ranks = {code: score.rank for code, score in current.items()}
     else:
-        ranks = rank({code: s.total for code, s in current.items()})
+        ranks = rank_units(framework, current)  # on the same coverage, as the stored ranks
     official = official_scores(units, framework.code, period, procedure)
     rows = [
         ScoreRow(u, current[u.code], ranks[u.code],
@@ -96,9 +97,7 @@ def has_scored(score: UnitScore) -> bool:
     """
     if isinstance(score, score_rows.StoredScore):
         return score.scored
-    return any(
-        indicator.status == Status.SCORED for group in score.groups.values() for indicator in group.indicators
-    )
+    return measured(score)
 
 
 def as_json(row: ScoreRow) -> dict:

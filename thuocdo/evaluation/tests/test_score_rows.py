@@ -16,10 +16,10 @@ from thuocdo.dossiers.ontime import Status
 from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, PHU_THO, accepted, at, event, two_communes_in_september
 from thuocdo.evaluation import score_rows
 from thuocdo.evaluation.actions import load_frameworks
+from thuocdo.evaluation.coverage import rank_units
 from thuocdo.evaluation.models import Score
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.queries import peers, ranking, score_units
-from thuocdo.evaluation.scoring import rank
 from thuocdo.evaluation.store import current_framework
 from thuocdo.metrics import changes, notify
 from thuocdo.metrics.models import Change
@@ -114,11 +114,11 @@ def test_ranks_after_a_change_equal_a_full_recomputation(stream, eager):
         score_rows.refresh(eager=eager)
         stored = {r.unit.code: (r.rank, r.score.total) for r in ranking(stream, Level.COMMUNE, province, SEPTEMBER)}
         fresh = score_units(stream, _province_communes(), SEPTEMBER)
-    expected_ranks = rank({code: score.total for code, score in fresh.items()})
+    expected_ranks = rank_units(stream, fresh)
     assert stored == {code: (expected_ranks[code], fresh[code].total) for code in fresh}
     assert (stored[LAM_THAO], stored[PHU_MY]) == ((1, Decimal("13.33")), (2, Decimal("10")))
-    # The 146 communes with no dossier in September score 0 (not applicable) and share rank 3.
-    assert Counter(rank_ for rank_, _total in stored.values()) == {1: 1, 2: 1, 3: 146}
+    # The 146 communes with no dossier in September score 0 (not applicable): không phát sinh, not ranked.
+    assert Counter(rank_ for rank_, _total in stored.values()) == {1: 1, 2: 1, None: 146}
     with time_machine.travel(NOW, tick=False):
         assert score_rows.check([SEPTEMBER], [stream]) == []
 
@@ -131,8 +131,9 @@ def test_the_provinces_are_ranked_by_the_window_query_and_no_data_gets_no_rank(s
     # no total, so no rank (a unit is never ranked on the absence of data).
     assert (rows[0].unit.code, rows[0].rank, rows[0].score.total) == (PHU_THO, 1, Decimal("15"))
     assert ranks == {1: 1, None: 33}
-    assert Score.objects.filter(peer_group="VN", start=SEPTEMBER.start, end=SEPTEMBER.end,
-                                framework_code="qd766").values_list("peers", flat=True).distinct().get() == 34
+    # Ranked among the provinces of the same coverage: Phú Thọ alone; no rank, no peers for the others.
+    assert Counter(Score.objects.filter(peer_group="VN", start=SEPTEMBER.start, end=SEPTEMBER.end,
+                                        framework_code="qd766").values_list("peers", flat=True)) == {1: 1, 0: 33}
 
 
 def test_a_restart_serves_the_rows_without_recomputing(stream, monkeypatch):
@@ -262,7 +263,8 @@ def test_a_first_refresh_ranks_a_commune_among_its_whole_province_not_among_the_
     with time_machine.travel(NOW, tick=False):
         score_rows.refresh(notify_pages=False)  # only Lâm Thao, Phú Mỹ, Phú Thọ and VN are marked
     row = Score.objects.get(framework_code="qd766", unit_code=LAM_THAO, start=SEPTEMBER.start, end=SEPTEMBER.end)
-    assert (row.rank, row.peers) == (1, 148)
+    # Ranked among the 2 communes of the same coverage (the 146 others: không phát sinh, not ranked).
+    assert (row.rank, row.peers) == (1, 2)
     assert Score.objects.filter(framework_code="qd766", peer_group=PHU_THO, level=Level.COMMUNE,
                                 start=SEPTEMBER.start, end=SEPTEMBER.end).count() == 148
 
