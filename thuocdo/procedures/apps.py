@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ProceduresConfig(AppConfig):
+    name = "thuocdo.procedures"
+    verbose_name = "Thủ tục hành chính"
+
+    def ready(self) -> None:
+        # The catalogue metrics are computed at read time (ADR 0011): registered here so the metrics app
+        # never imports this one.
+        from thuocdo.metrics import providers
+        from thuocdo.procedures.metrics import catalogue_values
+
+        providers.register("catalogue.", catalogue_values)
