@@ -9,6 +9,8 @@ from ninja.errors import HttpError
 
 from thuocdo.accounts.permissions import readable_units, require_read
 from thuocdo.errors import InvalidParameter
+from thuocdo.evaluation.attribution import as_json as change_json
+from thuocdo.evaluation.attribution import attribute_change
 from thuocdo.evaluation.explain import dossier_page, dossiers_behind, explain
 from thuocdo.evaluation.periods import bounded, parse_period, shown
 from thuocdo.evaluation.queries import as_json, ranking
@@ -127,6 +129,58 @@ class DossiersOut(Schema):
     dossiers: list[DossierOut]
 
 
+class ChangeLineOut(Schema):
+    kind: str = Field(..., description="contributor, others, remainder, unattributed, given, rounding")
+    label: str
+    amount: float | None
+    code: str
+    name: str
+    part: str
+    numerator: float | None
+    denominator: float | None
+    shortfall: float | None = Field(..., description="denominator − numerator: for on-time dossiers, the late ones")
+    count: int
+
+
+class IndicatorChangeOut(Schema):
+    code: str
+    name: str
+    status: str
+    status_before: str
+    points: float | None
+    points_before: float | None
+    change: float | None
+    ratio: float | None
+    ratio_before: float | None
+    note: str
+    lines: list[ChangeLineOut]
+
+
+class GroupChangeOut(Schema):
+    code: str
+    name: str
+    points: float | None
+    points_before: float | None
+    change: float | None
+    rounding: float | None
+    indicators: list[IndicatorChangeOut]
+
+
+class ChangeOut(Schema):
+    unit: UnitRef
+    framework: FrameworkRef
+    period: PeriodRef
+    against: PeriodRef
+    total: float | None
+    total_before: float | None
+    change: float | None
+    by: str = Field(..., description="what an indicator splits into: procedure, commune or province")
+    reason: str
+    notes: list[str]
+    summary: str
+    groups: list[GroupChangeOut]
+
+
 class ErrorOut(Schema):
     detail: str
 
@@ -181,3 +235,13 @@ def get_dossiers(request, code: str, metric: str, period: str, page: int = 1):
     span = bounded(parse_period(period))
     rows = dossiers_behind(unit, metric, span.start, span.end)
     return {"unit": unit.code, "metric": metric, "period": span.code, **dossier_page(rows, page)}
+
+
+@router.get("/scores/{code}/change", response={200: ChangeOut, **ERRORS}, by_alias=True,
+            summary="Vì sao điểm thay đổi: thay đổi so với kỳ trước (hoặc `against`) theo chỉ số và thủ tục, xã, tỉnh")
+def get_change(request, code: str, period: str, against: str = "", framework: str = "qd766"):
+    unit = get_object_or_404(Unit, code=code)
+    require_read(request.auth, unit)
+    span = bounded(parse_period(period))
+    earlier = bounded(parse_period(against, param="against"), "against") if against.strip() else None
+    return change_json(attribute_change(_framework(framework), unit, span, earlier))

@@ -316,6 +316,25 @@ def summary(result: Attribution) -> str:
     return f"{head}: {', '.join(parts)}" if parts else f"{head}: không chỉ số nào thay đổi"
 
 
+def breakdown(result: Attribution) -> list[str]:
+    """The lines under the summary, indented: each group and indicator that moved, then its lines with counts."""
+    out = []
+    for group in (g for g in result.groups if g.change or any(i.lines for i in g.indicators)):
+        out.append(f"  {group.name}: {signed_points(group.change)}")
+        for item in (i for i in group.indicators if i.change or i.lines):
+            note = f" ({item.note})" if item.note else ""
+            out.append(f"    {item.name}: {_points(item.points_before)} → {_points(item.points)}, "
+                       f"{signed_points(item.change)}{note}")
+            for line in item.lines:
+                counts = (f" — {count_text(line.numerator)}/{count_text(line.denominator)}"
+                          if line.denominator is not None else "")
+                part = f"{line.part}: " if line.part else ""
+                out.append(f"      {part}{line.label}: {signed_points(line.amount)}{counts}")
+        if group.rounding:
+            out.append(f"    làm tròn điểm nhóm: {signed_points(group.rounding)}")
+    return out
+
+
 def signed_points(value: Decimal) -> str:
     """−3.1 → "−3,10", 0.7 → "+0,70", 0 → "0,00" (two decimals, comma, a true minus sign)."""
     text = f"{abs(value):.2f}".replace(".", ",")
@@ -328,6 +347,10 @@ def count_text(value: Decimal | None) -> str:
         return "—"
     number = value.normalize() if value != value.to_integral_value() else value.to_integral_value()
     return f"{number:,f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _points(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
 def _period_json(period: Period) -> dict:

@@ -3,6 +3,7 @@
     thuocdo scores --level province --period 2026-08 [--framework qd766] [--parent 25] [--json]
     thuocdo scores rebuild [--period P …] [--framework CODE] [--resume]   recompute the score rows
     thuocdo scores check [--period P …] [--framework CODE]                compare them with a fresh computation
+    thuocdo scores change CODE --period P [--against P] [--framework F] [--json]   why a unit's score changed
 """
 
 import json
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             "`rebuild` tính lại các dòng điểm duy trì, `check` đối chiếu chúng với một lần tính mới.")
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", choices=["show", "rebuild", "check"], default="show")
+        parser.add_argument("action", nargs="?", choices=["show", "rebuild", "check", "change"], default="show")
+        parser.add_argument("code", nargs="?", help="change: mã đơn vị (VN, mã tỉnh, mã xã).")
+        parser.add_argument("--against", help="change: kỳ so sánh; mặc định kỳ liền trước cùng loại.")
         parser.add_argument("--framework", help="Mã bộ chỉ số (qd766, cqdp2c); rebuild/check: mặc định mọi bộ.")
         parser.add_argument("--level", choices=["province", "agency", "commune"])
         parser.add_argument("--parent", help="Mã tỉnh: chỉ xếp hạng các đơn vị của tỉnh này.")
@@ -49,6 +52,8 @@ class Command(BaseCommand):
             return self.rebuild_rows(periods or None, frameworks, options["resume"])
         if options["action"] == "check":
             return self.check_rows(periods or None, frameworks)
+        if options["action"] == "change":
+            return self.change(frameworks[0] if frameworks else None, periods, options)
         if not options["level"] or len(periods) != 1:
             raise CommandError("Cần --level và đúng một --period (ví dụ: --level province --period 2026-08).")
         self.show(frameworks[0] if frameworks else current_framework("qd766")[1], periods[0], options)
@@ -91,3 +96,26 @@ class Command(BaseCommand):
                 f"{row.rank or '—':>4}  {row.unit.code:<10} {row.unit.name:<40} {_points(score.total):>7}"
                 f"/{_points(score.max_points)}  {score.grade or 'chưa đủ dữ liệu':<16} {_points(row.change):>7}"
             )
+
+    def change(self, framework, periods, options) -> None:
+        """Why the unit's score changed: `thuocdo scores change 08494 --period 2026-11 [--against 2026-10]`."""
+        from thuocdo.evaluation.attribution import as_json as change_json
+        from thuocdo.evaluation.attribution import attribute_change, breakdown, summary
+
+        if not options["code"] or len(periods) != 1:
+            raise CommandError("Cần mã đơn vị và đúng một --period (ví dụ: scores change 08494 --period 2026-11).")
+        unit = Unit.objects.filter(code=options["code"]).first()
+        if unit is None:
+            raise CommandError(f"Không có đơn vị mã {options['code']}")
+        try:
+            against = parse_period(options["against"], param="against") if options["against"] else None
+        except PeriodError as exc:
+            raise CommandError(str(exc)) from exc
+        result = attribute_change(framework or current_framework("qd766")[1], unit, periods[0], against)
+        if options["json"]:
+            self.stdout.write(json.dumps(change_json(result), ensure_ascii=False))
+            return
+        self.stdout.write(f"{unit.name} ({unit.code}) · {result.period.label} so với {result.against.label}")
+        self.stdout.write(summary(result))
+        for line in breakdown(result):
+            self.stdout.write(line)
