@@ -12,6 +12,7 @@ from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.api import router as evaluation_router
 from thuocdo.metrics.api import router as metrics_router
 from thuocdo.overload import busy_response, is_busy
+from thuocdo.procedures.api import router as procedures_router
 from thuocdo.security import log_denial
 from thuocdo.units.api import router as units_router
 from thuocdo.units.api_profile import router as unit_profile_router
@@ -62,5 +63,6 @@ def _database_busy(request, exc):
 api.add_router("/units", unit_profile_router)
 api.add_router("/units", units_router)
 api.add_router("/dossier-events", dossiers_router)
+api.add_router("/procedures", procedures_router)
 api.add_router("", metrics_router)
 api.add_router("", evaluation_router)

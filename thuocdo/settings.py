@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "thuocdo.units",
     "thuocdo.accounts",
     "thuocdo.dossiers",
+    "thuocdo.procedures",
     "thuocdo.metrics",
     "thuocdo.evaluation",
     "thuocdo.alerts",

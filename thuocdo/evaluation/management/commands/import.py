@@ -1,4 +1,4 @@
-"""`thuocdo import portal766 FILE --period PERIOD [--procedure CODE] [--json]`."""
+"""`thuocdo import portal766 FILE --period PERIOD [--procedure CODE] [--json]`, `thuocdo import procedures FILE`."""
 
 import json
 from pathlib import Path
@@ -25,8 +25,15 @@ class Command(BaseCommand):
         portal.add_argument("--period", required=True, help="Kỳ của tệp: 2026-08, 2026-Q3, 2026, …")
         portal.add_argument("--procedure", default="", help="Mã thủ tục khi tệp chỉ tính cho một thủ tục (2.000815).")
         portal.add_argument("--json", action="store_true", help="In kết quả dạng JSON.")
+        procedures = sub.add_parser("procedures", help="Nhập danh mục thủ tục hành chính (.csv, .xlsx, .jsonl).")
+        procedures.add_argument("file", type=Path)
+        procedures.add_argument("--json", action="store_true", help="In kết quả dạng JSON.")
 
     def handle(self, *args, **options):
+        if options["kind"] == "procedures":
+            from thuocdo.procedures.command import import_file
+
+            return import_file(self, options["file"], options["json"])
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"Không tìm thấy tệp {path}")
