@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thuocdo.web import views, views_dossiers, views_public
+from thuocdo.web import views, views_change, views_dossiers, views_public
 
 app_name = "web"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("u/<str:code>/", views.unit_page, name="unit"),
     path("u/<str:code>/lien-he/", views.unit_profile, name="unit_profile"),
     path("u/<str:code>/ho-so/", views_dossiers.dossier_list, name="dossiers"),
+    path("u/<str:code>/thay-doi/", views_change.score_change, name="change"),
     path("u/<str:code>/fragments/<slug:name>/", views.fragment, name="fragment"),
 ]
