@@ -1,5 +1,7 @@
 """Why did the score change: indicators, procedures, communes, provinces; lines that always sum exactly."""
 
+import sys
+import types
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,12 +22,21 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 10, 12, 0, tzinfo=ICT)  # October and November 2026 are over
 OCTOBER, NOVEMBER = parse_period("2026-10"), parse_period("2026-11")
 BIRTH, MARRIAGE, RESIDENCE = "1.004227", "1.000894", "1.001612"
+NAMES = {BIRTH: "Đăng ký khai sinh"}
 
 
 @pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def names(monkeypatch):
+    """The procedure catalogue's names (thuocdo.procedures.names, another module's work) as a fixed stand-in."""
+    catalogue = types.ModuleType("thuocdo.procedures.names")
+    catalogue.procedure_names = lambda codes: {code: NAMES[code] for code in codes if code in NAMES}
+    monkeypatch.setitem(sys.modules, "thuocdo.procedures.names", catalogue)
 
 
 def dossiers(prefix: str, month: str, count: int, *, late: int = 0, pending_overdue: int = 0,
@@ -82,11 +93,13 @@ def test_one_procedures_late_dossiers_explain_the_whole_drop():
     assert (on_time.points_before, on_time.points, on_time.change) == (Decimal("20.00"), Decimal("16.00"),
                                                                         Decimal("-4.00"))
     # c = 20 × (6 − 1 × 10) / 20 = −4: the birth registrations' line is the whole change; the others moved nothing.
-    assert lines(on_time) == [("contributor", f"thủ tục {BIRTH}", Decimal("-4.00"), Decimal(6), Decimal(10))]
-    assert on_time.lines[0].shortfall == 4
+    assert lines(on_time) == [("contributor", f"thủ tục {BIRTH} Đăng ký khai sinh", Decimal("-4.00"), Decimal(6),
+                               Decimal(10))]
+    assert (on_time.lines[0].shortfall, on_time.lines[0].name) == (4, "Đăng ký khai sinh")
     assert [g.change for g in result.groups if g.code != "TDGQ"] == [Decimal(0)] * 5
     assert_sums(result)
-    assert summary(result) == f"−4,00 điểm: Tiến độ giải quyết −4,00 (thủ tục {BIRTH}: 4 hồ sơ trễ hạn)"
+    assert summary(result) == (
+        f"−4,00 điểm: Tiến độ giải quyết −4,00 (thủ tục {BIRTH} Đăng ký khai sinh: 4 hồ sơ trễ hạn)")
 
 
 def test_rounding_of_the_lines_is_one_explicit_line():
@@ -113,7 +126,8 @@ def test_a_threshold_cut_is_the_cap_line():
     result = attribute_change(load_preset("cqdp2c"), Unit.objects.get(code=LAM_THAO), NOVEMBER)
     share = indicator(result, "TTHC", "ONLINE_SHARE")
     assert (share.points_before, share.points, share.change) == (Decimal("10.00"), Decimal("10.00"), Decimal(0))
-    assert lines(share) == [("contributor", f"thủ tục {BIRTH}", Decimal("-1.25"), Decimal(9), Decimal(10)),
+    assert lines(share) == [("contributor", f"thủ tục {BIRTH} Đăng ký khai sinh", Decimal("-1.25"), Decimal(9),
+                             Decimal(10)),
                             ("rounding", ROUNDING_LABEL, Decimal("1.25"), None, None)]
     assert_sums(result)
 
@@ -172,6 +186,13 @@ def test_a_week_is_not_split_by_procedure():
     assert on_time.change == Decimal("-4.00")
     assert lines(on_time) == [("remainder", "không phân tích được theo thủ tục cho kỳ này (chỉ phân tích theo "
                                             "thủ tục cho kỳ trọn tháng)", Decimal("-4.00"), Decimal(8), Decimal(10))]
+
+
+def test_without_the_catalogue_a_procedure_is_named_by_its_code(monkeypatch):
+    monkeypatch.setitem(sys.modules, "thuocdo.procedures.names", None)  # importing it raises ImportError
+    ingest(dossiers("O", "2026-10", 10) + dossiers("N", "2026-11", 10, late=1))
+    result = attribute_change(load_preset("qd766"), Unit.objects.get(code=LAM_THAO), NOVEMBER)
+    assert summary(result) == f"−2,00 điểm: Tiến độ giải quyết −2,00 (thủ tục {BIRTH}: 1 hồ sơ trễ hạn)"
 
 
 def test_vietnamese_numbers():

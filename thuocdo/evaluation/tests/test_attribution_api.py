@@ -12,7 +12,7 @@ from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import PASSWORD, make_user
 from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY
 from thuocdo.evaluation.actions import load_frameworks
-from thuocdo.evaluation.tests.test_attribution import BIRTH, MARRIAGE, dossiers, frozen, ingest  # noqa: F401
+from thuocdo.evaluation.tests.test_attribution import BIRTH, MARRIAGE, dossiers, frozen, ingest, names  # noqa: F401
 from thuocdo.testing.openapi import assert_matches_openapi
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,11 @@ def test_the_change_and_its_lines(november, client):
     tdgq = next(g for g in body["groups"] if g["code"] == "TDGQ")
     assert tdgq["change"] == -5.0
     assert tdgq["indicators"][0]["lines"] == [{
-        "kind": "contributor", "label": f"thủ tục {BIRTH}", "amount": -5.0, "code": BIRTH, "name": "", "part": "",
+        "kind": "contributor", "label": f"thủ tục {BIRTH} Đăng ký khai sinh", "amount": -5.0, "code": BIRTH,
+        "name": "Đăng ký khai sinh", "part": "",
         "numerator": 6.0, "denominator": 10.0, "shortfall": 4.0, "count": 0}]
-    assert body["summary"] == f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH}: 4 hồ sơ trễ hạn)"
+    assert body["summary"] == (
+        f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH} Đăng ký khai sinh: 4 hồ sơ trễ hạn)")
     explicit = _get(client, against="2026-10", framework="qd766").json()
     assert explicit == body
 
@@ -92,10 +94,10 @@ def test_command_prints_the_sentence_and_the_lines(november):
     call_command("scores", "change", LAM_THAO, "--period", "2026-11", stdout=out)
     assert out.getvalue().splitlines() == [
         "Xã Lâm Thao (08494) · Tháng 11/2026 so với Tháng 10/2026",
-        f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH}: 4 hồ sơ trễ hạn)",
+        f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH} Đăng ký khai sinh: 4 hồ sơ trễ hạn)",
         "  Tiến độ giải quyết: −5,00",
         "    Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn và đang xử lý trong hạn: 20,00 → 15,00, −5,00",
-        f"      thủ tục {BIRTH}: −5,00 — 6/10",
+        f"      thủ tục {BIRTH} Đăng ký khai sinh: −5,00 — 6/10",
     ]
     as_json = StringIO()
     call_command("scores", "change", LAM_THAO, "--period", "2026-11", "--against", "2026-10", "--json",

@@ -7,7 +7,7 @@ from thuocdo.accounts.permissions import Actor
 from thuocdo.accounts.tests.conftest import PASSWORD, make_user
 from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY
 from thuocdo.evaluation.actions import load_frameworks
-from thuocdo.evaluation.tests.test_attribution import BIRTH, MARRIAGE, dossiers, frozen, ingest  # noqa: F401
+from thuocdo.evaluation.tests.test_attribution import BIRTH, MARRIAGE, dossiers, frozen, ingest, names  # noqa: F401
 from thuocdo.metrics.models import MetricValue
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,10 @@ def test_the_page_shows_the_sentence_and_the_lines(november, client):
     response = client.get(f"/u/{LAM_THAO}/thay-doi/", {"period": "2026-11"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH}: 4 hồ sơ trễ hạn)" in html
+    assert f"−5,00 điểm: Tiến độ giải quyết −5,00 (thủ tục {BIRTH} Đăng ký khai sinh: 4 hồ sơ trễ hạn)" in html
     assert 'data-change="total">−5,00<' in html
     assert html.count('data-line="contributor"') == 1
-    assert f"thủ tục {BIRTH}" in html
+    assert f"thủ tục {BIRTH} Đăng ký khai sinh" in html
     assert "Tháng 11/2026 so với Tháng 10/2026" in html
 
 
