@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+import yaml
 
 from thuocdo.accounts.permissions import Actor
 from thuocdo.dossiers.actions import ingest_dossier_events
 from thuocdo.dossiers.ontime import Status
 from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, PHU_THO, accepted, at, event
 from thuocdo.evaluation.attribution import ROUNDING_LABEL, attribute_change, count_text, signed_points, summary
-from thuocdo.evaluation.frameworks import load_preset
+from thuocdo.evaluation.frameworks import load_preset, parse_framework
 from thuocdo.evaluation.periods import parse_period
 from thuocdo.units.models import Unit
 
@@ -199,3 +200,27 @@ def test_vietnamese_numbers():
     assert (signed_points(Decimal("-3.1")), signed_points(Decimal("0.7")), signed_points(Decimal(0))) == (
         "−3,10", "+0,70", "0,00")
     assert (count_text(Decimal(1234)), count_text(Decimal("12.50")), count_text(None)) == ("1.234", "12,5", "—")
+
+
+def test_a_composite_indicator_splits_part_by_part():
+    # Parts: on time (linear, 4) and online (threshold 50 %, 6), at most 10. October: 10/10 on time, 10/10
+    # online → 4 + 6. November: 8/10 on time (3.20), 4/10 online (6 × 0.4 / 0.5 = 4.80) → 8.00, change −2.00.
+    # On time: 4 × (8 − 10) / 10 = −0.80; online: 6 × (4 − 10) / (10 × 0.5) = −7.20; cap line +6.00.
+    framework = parse_framework(yaml.safe_dump({
+        "code": "thu", "name": "Thử", "version": 1, "valid_from": "2026-01-01", "groups": [{
+            "code": "X", "name": "Nhóm X", "max": 10, "indicators": [{
+                "code": "MIX", "name": "Hỗn hợp", "max": 10, "rule": "composite", "parts": [
+                    {"code": "T", "name": "Đúng hạn", "rule": "linear", "max": 4, "zero_denominator": "zero",
+                     "numerator": "dossier.resolved.early + dossier.resolved.on_time",
+                     "denominator": "dossier.resolved"},
+                    {"code": "O", "name": "Trực tuyến", "rule": "threshold", "max": 6, "threshold": 0.5,
+                     "zero_denominator": "zero", "numerator": "dossier.received.online",
+                     "denominator": "dossier.received"}]}]}]}, allow_unicode=True), origin="thu.yaml")
+    ingest(dossiers("O", "2026-10", 10, online=10) + dossiers("N", "2026-11", 10, late=2, online=4))
+    result = attribute_change(framework, Unit.objects.get(code=LAM_THAO), NOVEMBER)
+    mix = indicator(result, "X", "MIX")
+    assert (mix.points_before, mix.points, mix.change) == (Decimal("10.00"), Decimal("8.00"), Decimal("-2.00"))
+    assert [(line.kind, line.part, line.amount) for line in mix.lines] == [
+        ("contributor", "Trực tuyến", Decimal("-7.20")), ("contributor", "Đúng hạn", Decimal("-0.80")),
+        ("rounding", "", Decimal("6.00"))]
+    assert_sums(result)
