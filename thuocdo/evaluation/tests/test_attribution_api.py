@@ -80,6 +80,8 @@ def test_anonymous_gets_401(november, client):
     ({"period": "2026-13"}, 400, "period: Kỳ không hợp lệ '2026-13': Tháng phải từ 1 đến 12, không phải 13"),
     ({"against": "2026-Q5"}, 400, "against: Kỳ không hợp lệ '2026-Q5': Quý phải từ 1 đến 4, không phải 5"),
     ({"framework": "khong_co"}, 404, "Không có bộ chỉ số"),
+    ({"against": "x" * 5000}, 400, "against: Kỳ không hợp lệ: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"),
+    ({"against": "2000-01-01..2100-12-31"}, 400, "against: Kỳ dài quá 3 năm"),
 ])
 def test_bad_requests_say_what_is_wrong(november, client, params, status, detail):
     make_user("tw", Role.CENTRAL_VIEWER, "VN")
