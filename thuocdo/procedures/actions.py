@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from thuocdo.accounts import audit
 from thuocdo.accounts.permissions import Actor
@@ -163,7 +163,8 @@ def _mark_provinces(provinces: set[str]) -> None:
 def load_catalogue(actor: Actor, catalogue, *, replace: bool = True) -> dict[str, int]:
     """Store a whole catalogue (the simulator's): procedures upserted, publications and offerings replaced.
 
-    `catalogue` is a `simulation.Catalogue`. Bulk inserts only: 80,000 publications in about a second.
+    `catalogue` is a `simulation.Catalogue`. Publications go in as one executemany: 80,000 rows in
+    about a second, where model instances and bulk_create took ten.
     """
     with transaction.atomic():
         if replace:
@@ -175,14 +176,26 @@ def load_catalogue(actor: Actor, catalogue, *, replace: bool = True) -> dict[str
             catalogue.procedures, batch_size=BATCH, update_conflicts=True, unique_fields=["code"],
             update_fields=[*PROCEDURE_FIELDS, "search_key"],
         )
-        Publication.objects.bulk_create(catalogue.publications, batch_size=BATCH)
-        CertifiedCopyOffering.objects.bulk_create(catalogue.offerings, batch_size=BATCH)
+        day = connection.ops.adapt_datefield_value
+        _insert(Publication, ("province_code", "procedure_id", *PUBLICATION_COLUMNS),
+                [(p, c, day(d), day(on), day(ud), day(uo), full)
+                 for p, c, d, on, ud, uo, full in catalogue.publications])
+        _insert(CertifiedCopyOffering, ("unit_id", "province_code", "since"),
+                [(unit, province, day(since)) for unit, province, since in catalogue.offerings])
         counts = {"procedures": len(catalogue.procedures), "publications": len(catalogue.publications),
                   "offerings": len(catalogue.offerings)}
         audit.record(actor, "procedures.simulate", "ProcedureCatalogue", str(catalogue.seed), after=counts)
-        _mark_provinces({p.province_code for p in catalogue.publications})
+        _mark_provinces({row[0] for row in catalogue.publications})
         transaction.on_commit(names.clear)
     return counts
+
+
+def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({placeholders})", rows
+        )
 
 
 def catalogue_is_empty() -> bool:
