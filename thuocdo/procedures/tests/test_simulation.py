@@ -52,12 +52,12 @@ def test_phu_tho_size_and_mix(units):
     assert sum(p.content_full for p in phu_tho) == 2234  # 94.9 %
     assert min(p.publish_due for p in phu_tho) == date(2025, 7, 1)
     assert max(p.publish_due for p in phu_tho) <= TODAY
-    assert Counter(p.online_level for p in catalogue.procedures) == {"full": 1163, "partial": 1100, "none": 317}
-    assert sum(p.has_fee for p in catalogue.procedures) == 658  # 25.5 %
+    assert Counter(p.online_level for p in catalogue.procedures) == {"full": 1173, "partial": 1085, "none": 322}
+    assert sum(p.has_fee for p in catalogue.procedures) == 687  # 26.6 %
     assert [p.code for p in catalogue.procedures if p.certified_copy] == ["2.000815", "2.002001", "2.002002"]
     communes = Unit.objects.filter(level="commune", province_code="25").count()
     offering = sum(o[1] == "25" for o in catalogue.offerings)
-    assert (communes, offering) == (148, 100)
+    assert (communes, offering) == (148, 130)  # 87.8 % by today
 
 
 def test_every_province_publishes_every_dossier_code(units):
