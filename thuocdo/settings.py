@@ -139,6 +139,10 @@ REDIS_URL = env_str("REDIS_URL")
 # then cost one render a second however many changes arrive (issue 10; web.cache._recent).
 LIVE_MAX_STALE_SECONDS = env_int("LIVE_MAX_STALE_MS", 1000) / 1000
 
+# DOSSIER_SYNC (QĐ 766): an event counts as synced on time when it reached us within this many hours of
+# occurring. Counted at ingest, so a change applies to new events; `thuocdo metrics rebuild` re-counts all.
+DOSSIER_SYNC_DEADLINE_HOURS = env_int("DOSSIER_SYNC_DEADLINE_HOURS", 24)
+
 # --- Cache ----------------------------------------------------------------
 # Rendered live regions, page figures and the data versions change notices stamp (thuocdo/web/cache.py):
 # shared by every server process through Redis when it is configured, else kept in each process. Keys

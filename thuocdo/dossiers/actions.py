@@ -90,17 +90,20 @@ def ingest_dossier_events_from(
     default_source: str | None = None,
     batch_size: int = FILE_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    arrival: bool = False,
 ) -> tuple[IngestSummary, object]:
     """The same for a large input (a file, a simulation), read and validated in a second process.
 
     `source` is a picklable callable returning the rows (see `feeder`). While this process writes
     one batch, the other reads and checks the next. Returns the summary and what the source
-    reported at its end (a simulation's totals), if anything.
+    reported at its end (a simulation's totals), if anything. With `arrival` (the simulator replaying
+    a history), each row's `delivered_at` is when it reached us; nothing a client sends may say so.
     """
     units = units_by_code()
     permitted = frozenset(code for code, unit in units.items() if may_write(actor, unit, Scope.DOSSIERS_WRITE))
     feed = CheckedFeed(
         source, units=unit_provinces(), permitted=permitted, default_source=default_source, batch_size=batch_size,
+        arrival=arrival,
     )
     summary = apply_chunks(actor, feed, progress)
     return summary, feed.result

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import orjson
+from django.conf import settings
+
 from thuocdo.dossiers.ontime import CompactState, Outcome, Status, local_day_number
 from thuocdo.metrics import codes
 
@@ -45,18 +48,42 @@ def state_days(state: CompactState) -> tuple[date | None, date | None]:
     return accepted, ended
 
 
+def lag_seconds(lag_us: int | None) -> int | None:
+    """A sync lag in whole seconds, rounded up (24 h and 1 µs is past a 24-hour deadline)."""
+    return None if lag_us is None else -(-lag_us // 1_000_000)
+
+
+def sync_deadline_seconds() -> int:
+    """How long an event may take to reach us and still count as synced on time (DOSSIER_SYNC)."""
+    return settings.DOSSIER_SYNC_DEADLINE_HOURS * 3600
+
+
 def contributions(state: CompactState, unit_code: str) -> list[Contribution]:
     """The counts one dossier puts in the store: received on its acceptance day, resolved on its end day."""
     accepted, ended = state_days(state)
     return contributions_of(unit_code, state.procedure_code, state.channel, accepted, ended, state.outcome,
-                            state.end_status)
+                            state.end_status, state.facts, lag_seconds(state.sync_lag))
+
+
+# A boolean sync field → (its "known" metric, its "yes" metric), counted on the acceptance day.
+_ON_ACCEPTANCE = (
+    ("inputs_digitised", codes.INPUTS_DIGITISED_KNOWN, codes.INPUTS_DIGITISED),
+    ("data_reused", codes.DATA_REUSED_KNOWN, codes.DATA_REUSED),
+    ("data_replaced_fully", codes.DATA_REPLACED_KNOWN, codes.DATA_REPLACED),
+    ("vneid_verified", codes.VNEID_KNOWN, codes.VNEID),
+)
+_COMPLETED = frozenset({Status.PROCESSED, Status.RETURNED})
 
 
 def contributions_of(
     unit_code: str, procedure_code: str, channel: int, accepted_day: date | None, ended_day: date | None,
-    outcome: str, end_status: int | None,
+    outcome: str, end_status: int | None, facts: str = "", sync_lag: int | None = None,
 ) -> list[Contribution]:
-    """The same, from a stored dossier row's columns (no need to re-classify its events)."""
+    """The same, from a stored dossier row's columns (no need to re-classify its events).
+
+    `facts` is the dossier's sync fields as canonical JSON text, `sync_lag` its longest event
+    delay in seconds (None: unknown). Facts count only where known (see `metrics.codes.FACT_PAIRS`).
+    """
     if accepted_day is None:
         return []
     rows = [
@@ -69,4 +96,43 @@ def contributions_of(
         end_metric = _END_METRIC.get(end_status)
         if end_metric:
             rows.append((unit_code, procedure_code, end_metric, ended_day))
+    if sync_lag is not None:
+        rows.append((unit_code, procedure_code, codes.SYNC_KNOWN, accepted_day))
+        if sync_lag <= sync_deadline_seconds():
+            rows.append((unit_code, procedure_code, codes.SYNC_ON_TIME, accepted_day))
+    if facts:
+        rows.extend(_fact_rows(unit_code, procedure_code, accepted_day, ended_day, end_status, orjson.loads(facts)))
+    return rows
+
+
+def _fact_rows(unit_code: str, procedure_code: str, accepted_day: date, ended_day: date | None,
+               end_status: int | None, facts: dict) -> list[Contribution]:
+    rows = []
+    fee = facts.get("fee_amount")
+    if fee is not None:
+        rows.append((unit_code, procedure_code, codes.FEE_KNOWN, accepted_day))
+        if fee > 0:
+            rows.append((unit_code, procedure_code, codes.FEE_BEARING, accepted_day))
+            paid = facts.get("paid_online")
+            if paid is not None:
+                rows.append((unit_code, procedure_code, codes.PAYMENT_KNOWN, accepted_day))
+                if paid:
+                    rows.append((unit_code, procedure_code, codes.PAYMENT_ONLINE, accepted_day))
+    for name, known, yes in _ON_ACCEPTANCE:
+        value = facts.get(name)
+        if value is not None:
+            rows.append((unit_code, procedure_code, known, accepted_day))
+            if value:
+                rows.append((unit_code, procedure_code, yes, accepted_day))
+    electronic = facts.get("result_electronic")
+    if electronic is not None and ended_day is not None and end_status in _COMPLETED:
+        rows.append((unit_code, procedure_code, codes.RESULT_KNOWN, ended_day))
+        if electronic:
+            rows.append((unit_code, procedure_code, codes.RESULT_ELECTRONIC, ended_day))
+    rating = facts.get("satisfaction")
+    if rating is not None:
+        day = ended_day or accepted_day
+        rows.append((unit_code, procedure_code, codes.RATED, day))
+        if rating >= 2:
+            rows.append((unit_code, procedure_code, codes.RATED_SATISFIED, day))
     return rows

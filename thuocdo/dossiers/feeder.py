@@ -40,7 +40,7 @@ def file_source(path: Path) -> RowSource:
 
 
 def _feed(source: RowSource, sink, units: dict[str, str], permitted: frozenset[str], default_source: str | None,
-          batch_size: int) -> None:
+          batch_size: int, arrival: bool = False) -> None:
     """The feeder process: read, check, send each chunk; then ("done", totals) or ("error", message)."""
     try:
         produced = source()
@@ -48,7 +48,7 @@ def _feed(source: RowSource, sink, units: dict[str, str], permitted: frozenset[s
         index = 0
         while chunk := list(islice(iterator, batch_size)):
             checked = check_chunk(chunk, index, units=units, permitted=permitted.__contains__,
-                                  default_source=default_source, now=datetime.now(UTC))
+                                  default_source=default_source, now=datetime.now(UTC), arrival=arrival)
             index += len(chunk)
             sink.send(("chunk", checked))
         sink.send(("done", getattr(produced, "totals", None)))
@@ -69,8 +69,8 @@ class CheckedFeed:
     """Iterate the checked chunks of `source`, read in a second process; `result` holds its totals."""
 
     def __init__(self, source: RowSource, *, units: dict[str, str], permitted: frozenset[str],
-                 default_source: str | None, batch_size: int) -> None:
-        self.args = (source, units, permitted, default_source, batch_size)
+                 default_source: str | None, batch_size: int, arrival: bool = False) -> None:
+        self.args = (source, units, permitted, default_source, batch_size, arrival)
         self.result: object = None
 
     def __iter__(self) -> Iterator[CheckedChunk]:

@@ -20,6 +20,9 @@ class DossierEvent(models.Model):
     channel = models.PositiveSmallIntegerField("kênh", null=True, blank=True)
     occurred_at = models.DateTimeField("thời điểm")
     due_at = models.DateTimeField("hạn trả kết quả", null=True, blank=True)
+    # The national sync fields this event carried (fee_amount, paid_online, …; issue 11 §2), or null.
+    facts = models.JSONField("trường đồng bộ", null=True, blank=True)
+    # When it reached us (server time): DOSSIER_SYNC compares it with occurred_at.
     received_at = models.DateTimeField("nhận lúc", auto_now_add=True)
 
     class Meta:
@@ -59,6 +62,10 @@ class Dossier(models.Model):
     # Local (Asia/Ho_Chi_Minh) days the dossier counts on: received, and resolved.
     accepted_day = models.DateField("ngày tiếp nhận", null=True, blank=True)
     ended_day = models.DateField("ngày kết thúc xử lý", null=True, blank=True)
+    # The national sync fields its events carried (canonical JSON text; an absent field is unknown), and
+    # the longest any of its events took to reach us, in whole seconds (null: an arrival is unknown).
+    facts = models.TextField("trường đồng bộ", default="", blank=True)
+    sync_lag_s = models.BigIntegerField("độ trễ đồng bộ lớn nhất (giây)", null=True, blank=True)
     events = models.JSONField("sự kiện", default=list)
 
     class Meta:

@@ -34,6 +34,8 @@ from enum import IntEnum, StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 try:
     LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 except ZoneInfoNotFoundError:  # pragma: no cover - hosts without a tz database
@@ -151,13 +153,17 @@ def local_date(dt: datetime) -> date:
 
 
 # The engine works on compact events, so that the ingest path never builds datetimes:
-#   (time, status, event id, due time or NO_DUE, channel or 0, procedure code or "")
+#   (time, status, event id, due time or NO_DUE, channel or 0, procedure code or "",
+#    sync fields as canonical JSON text or "", arrival time or NO_ARRIVAL)
+# The last two are optional (events stored before issue 11 have six elements): their facts are
+# none and their arrival unknown.
 # with times as integer microseconds since 1970-01-01 UTC (exact, unlike float seconds).
 # Their natural tuple order is the total order: time, then status, then event id; for two
 # versions of one event id, then due time, channel and procedure code. Lists (as stored in JSON)
 # sort the same.
-Compact = tuple[int, int, str, int, int, str]
+Compact = tuple[int, int, str, int, int, str] | tuple[int, int, str, int, int, str, str, int]
 NO_DUE = -1
+NO_ARRIVAL = -1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # Vietnam has kept UTC+7 without daylight saving since 1975, and the reform began in 2025, so the
@@ -195,6 +201,8 @@ class CompactState(NamedTuple):
     outcome: Outcome
     paused_since: int | None
     procedure_code: str
+    facts: str = ""  # the national sync fields, as canonical JSON text (see `dossier_facts`)
+    sync_lag: int | None = None  # the longest any event took to reach us, in µs; None if any arrival is unknown
 
 
 def compact(event: StatusEvent, procedure_code: str = "") -> Compact:
@@ -220,14 +228,42 @@ def _procedure(ordered: list[Sequence]) -> str:
     return min(with_code)[3] if with_code else ""
 
 
+def _facts_and_lag(ordered: list[Sequence]) -> tuple[str, int | None]:
+    """The dossier's sync fields and its sync lag (see `CompactState`).
+
+    Each field is set by the latest event, in the engine's order, that carries it (events after the
+    end too: a rating comes with or after the result). The lag is the longest time any event took
+    from occurring to reaching us (never below 0: a province's clock may run ahead of ours).
+    """
+    merged: dict | None = None
+    lag: int | None = 0
+    for event in ordered:
+        if len(event) < 8:
+            lag = None
+            continue
+        if event[6]:
+            merged = orjson.loads(event[6]) if merged is None else {**merged, **orjson.loads(event[6])}
+        if lag is not None:
+            lag = None if event[7] == NO_ARRIVAL else max(lag, event[7] - event[0])
+    facts = orjson.dumps(merged, option=orjson.OPT_SORT_KEYS).decode() if merged else ""
+    return facts, lag
+
+
+def dossier_facts(state: CompactState) -> dict:
+    """The sync fields a classified dossier carries (field → value); an absent field is unknown."""
+    return orjson.loads(state.facts) if state.facts else {}
+
+
 def classify_compact(events: Iterable[Sequence]) -> CompactState:
     """Classify one dossier from the set of its compact events (any order, replays allowed)."""
     ordered = _ordered(events)
     start = next((i for i, e in enumerate(ordered) if e[1] == Status.ACCEPTED), None)
     procedure = _procedure(ordered)
+    facts, lag = _facts_and_lag(ordered)
     if start is None:
         channel = next((e[4] for e in ordered if e[4]), Channel.IN_PERSON)
-        return CompactState(None, channel, None, None, 0, None, None, Outcome.NOT_ACCEPTED, None, procedure)
+        return CompactState(None, channel, None, None, 0, None, None, Outcome.NOT_ACCEPTED, None, procedure,
+                            facts, lag)
 
     acceptance = ordered[start]
     channel = acceptance[4] or next((e[4] for e in ordered if e[4]), Channel.IN_PERSON)
@@ -270,7 +306,7 @@ def classify_compact(events: Iterable[Sequence]) -> CompactState:
     return CompactState(
         accepted_at=acceptance[0], channel=channel, due_at=due if due != NO_DUE else None, extended_due_at=extended,
         supplements=supplements, ended_at=ended_at, end_status=ordered[end][1] if end is not None else None,
-        outcome=outcome, paused_since=paused_since, procedure_code=procedure,
+        outcome=outcome, paused_since=paused_since, procedure_code=procedure, facts=facts, sync_lag=lag,
     )
 
 

@@ -25,22 +25,22 @@ from thuocdo.db import (
     update_by_id,
     upsert_replace,
 )
-from thuocdo.dossiers.contributions import contributions_of, day_of, state_days
+from thuocdo.dossiers.contributions import contributions_of, day_of, lag_seconds, state_days
 from thuocdo.dossiers.models import Dossier, DossierEvent
-from thuocdo.dossiers.ontime import NO_DUE, classify_compact, to_micros
-from thuocdo.dossiers.validation import ValidEvent
+from thuocdo.dossiers.ontime import NO_ARRIVAL, NO_DUE, classify_compact, to_micros
+from thuocdo.dossiers.validation import ValidEvent, encode_facts
 from thuocdo.metrics.rollup import apply_deltas
 
 EVENT_TABLE = DossierEvent._meta.db_table
 DOSSIER_TABLE = Dossier._meta.db_table
 EVENT_COLUMNS = (
     "province_code", "source", "event_id", "dossier_code", "procedure_code", "unit_code", "status", "channel",
-    "occurred_at", "due_at", "received_at",
+    "occurred_at", "due_at", "facts", "received_at",
 )
 DOSSIER_COLUMNS = (
     "province_code", "dossier_code", "unit_code", "procedure_code", "channel", "accepted_at", "due_at",
     "extended_due_at", "paused_since", "supplements", "ended_at", "end_status", "outcome", "accepted_day",
-    "ended_day", "events",
+    "ended_day", "facts", "sync_lag_s", "events",
 )
 DOSSIER_KEY = ("province_code", "unit_code", "dossier_code")
 # A dossier's derived state: every column but its key and its events.
@@ -72,26 +72,33 @@ class BatchResult:
 
 
 # What makes two events with one id "the same event": everything but the source and the id.
-_CONTENT = ("dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_us", "due_us")
-_CONTENT_COLUMNS = ("dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_at", "due_at")
+_CONTENT_COLUMNS = ("dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_at", "due_at",
+                    "facts")
 
 
 def _content(e: ValidEvent) -> tuple:
-    return (e.dossier_code, e.procedure_code, e.unit_code, e.status, e.channel, e.occurred_us, e.due_us)
+    return (e.dossier_code, e.procedure_code, e.unit_code, e.status, e.channel, e.occurred_us, e.due_us, e.facts)
+
+
+def _stored_facts(value) -> str:
+    """An event's stored facts (JSON text, a dict or null) as `encode_facts` text."""
+    return encode_facts(orjson.loads(value) if isinstance(value, str | bytes) else value or {})
 
 
 def _differences(a: tuple, b: tuple) -> list[str]:
     return [name for name, x, y in zip(_CONTENT_COLUMNS, a, b, strict=True) if x != y]
 
 
-def compact_event(e: ValidEvent) -> list:
+def compact_event(e: ValidEvent, arrived_us: int | None = None) -> list:
     """How a dossier row keeps one of its events: the engine's compact form (see `ontime.Compact`).
 
-    Its id carries the source: event ids are unique per source only.
+    Its id carries the source: event ids are unique per source only. `arrived_us` is when it reached
+    us (the event's own `arrived_us` if it says so).
     """
+    arrived = e.arrived_us if e.arrived_us is not None else arrived_us
     return [
         e.occurred_us, e.status, f"{e.source}/{e.event_id}", e.due_us if e.due_us is not None else NO_DUE,
-        e.channel or 0, e.procedure_code,
+        e.channel or 0, e.procedure_code, e.facts, arrived if arrived is not None else NO_ARRIVAL,
     ]
 
 
@@ -122,7 +129,8 @@ def store_new_events(
         EVENT_TABLE, EVENT_COLUMNS, ("province_code", "source", "event_id"),
         [
             (e.province_code, e.source, e.event_id, e.dossier_code, e.procedure_code, e.unit_code, e.status,
-             e.channel, adapt(e.occurred_us), adapt(e.due_us), received)
+             e.channel, adapt(e.occurred_us), adapt(e.due_us), e.facts or None,
+             received if e.arrived_us is None else adapt(e.arrived_us))
             for e in unique.values()
         ],
     )
@@ -136,7 +144,7 @@ def store_new_events(
     replayed = [key for key in unique if key not in taken]
     for row in select_existing(EVENT_TABLE, ("province_code", "source", "event_id"), replayed,
                                ("province_code", "source", "event_id", *_CONTENT_COLUMNS)):
-        winner[tuple(row[:3])] = (*row[3:8], micros_from_db(row[8]), micros_from_db(row[9]))
+        winner[tuple(row[:3])] = (*row[3:8], micros_from_db(row[8]), micros_from_db(row[9]), _stored_facts(row[10]))
     stored_now = {id(unique[key]) for key in inserted}
     duplicates, conflicts = 0, []
     for e in events:
@@ -151,15 +159,15 @@ def store_new_events(
     return new, duplicates, conflicts
 
 
-def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
+def apply_to_dossiers(new: list[ValidEvent], arrived_us: int | None = None) -> set[str]:
     """Re-classify every dossier the new events touch and move the metric store; returns units moved.
 
     A dossier is (province, unit, dossier code): a source can only ever move the dossiers of the
-    units it may write, whatever codes it sends.
+    units it may write, whatever codes it sends. `arrived_us`: when the events reached us.
     """
     by_dossier: dict[tuple[str, str, str], list[list]] = defaultdict(list)
     for e in new:
-        by_dossier[(e.province_code, e.unit_code, e.dossier_code)].append(compact_event(e))
+        by_dossier[(e.province_code, e.unit_code, e.dossier_code)].append(compact_event(e, arrived_us))
     if not by_dossier:
         return set()
     stored = {
@@ -176,19 +184,21 @@ def apply_to_dossiers(new: list[ValidEvent]) -> set[str]:
         if previous is not None:
             row_id, events_json, *old_state = previous
             old_state = _comparable(old_state)
-            procedure, channel, *_, end_status, outcome, accepted_day, ended_day = old_state
-            for c in contributions_of(unit_code, procedure, channel, accepted_day, ended_day, outcome, end_status):
+            procedure, channel, *_, end_status, outcome, accepted_day, ended_day, facts, lag = old_state
+            for c in contributions_of(unit_code, procedure, channel, accepted_day, ended_day, outcome, end_status,
+                                      facts, lag):
                 deltas[(province, *c)] -= 1
             added = (loads(events_json) if isinstance(events_json, str) else events_json) + added
         state = classify_compact(added)
         accepted_day, ended_day = state_days(state)
+        lag = lag_seconds(state.sync_lag)
         for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
-                                  state.outcome, state.end_status):
+                                  state.outcome, state.end_status, state.facts, lag):
             deltas[(province, *c)] += 1
         new_state = [
             state.procedure_code, state.channel, state.accepted_at, state.due_at, state.extended_due_at,
             state.paused_since, state.supplements, state.ended_at, state.end_status, state.outcome.value,
-            accepted_day, ended_day,
+            accepted_day, ended_day, state.facts, lag,
         ]
         events = dumps(added).decode()
         if previous is not None and new_state == old_state:
@@ -212,5 +222,5 @@ def apply_batch(events: list[ValidEvent], now: datetime) -> BatchResult:
     """Store and apply one batch of valid events; the caller holds the transaction."""
     _lock_provinces({e.province_code for e in events})
     new, duplicates, conflicts = store_new_events(events, now)
-    units = apply_to_dossiers(new)
+    units = apply_to_dossiers(new, to_micros(now))
     return BatchResult(accepted=len(new), duplicates=duplicates, units=units, conflicts=conflicts)

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import orjson
 
-INT_FIELDS = ("status", "channel")
+INT_FIELDS = ("status", "channel", "fee_amount", "satisfaction")
+# Yes/no sync fields: a cell reads true/false (also 1/0, có/không); anything else is left for validation to name.
+BOOL_FIELDS = ("paid_online", "inputs_digitised", "data_reused", "data_replaced_fully", "result_electronic",
+               "vneid_verified")
+_BOOL_CELLS = {"true": True, "false": False, "1": True, "0": False, "có": True, "không": False}
 
 
 class UnreadableRow(dict):
@@ -30,6 +34,8 @@ def _from_cells(row: dict) -> dict:
             continue
         if key in INT_FIELDS and _integral(value):
             value = int(value)
+        elif key in BOOL_FIELDS and not isinstance(value, bool):
+            value = _BOOL_CELLS.get(str(value).strip().lower().removesuffix(".0"), value)
         elif hasattr(value, "isoformat"):
             value = value.isoformat()
         out[key] = value

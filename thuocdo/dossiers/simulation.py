@@ -40,6 +40,7 @@ from thuocdo.dossiers.simulation_delivery import (
     unpack_header,
     unpack_row,
 )
+from thuocdo.dossiers.simulation_facts import UnitRates, acceptance_facts, result_facts, return_facts, unit_rates
 from thuocdo.dossiers.simulation_lifecycle import plan_dossier
 from thuocdo.dossiers.simulation_units import (
     UnitRow,
@@ -92,6 +93,10 @@ def report_day(day: DayReport) -> None:
         sys.stderr.write(f"Ngày {label}: {day.dossiers:,} hồ sơ, {day.events:,} sự kiện\n".replace(",", "."))
 
 
+# Events that carry sync fields: acceptance (fees, digitisation), processed (result), returned (rating).
+_FACT_STATUSES = frozenset({2, 9, 10})
+
+
 class Simulation:
     """One run of the simulator; iterate it (or `events()`) once, read `totals` after."""
 
@@ -104,6 +109,7 @@ class Simulation:
         units: list[UnitRow],
         now: datetime | None = None,
         on_day: Callable[[DayReport], None] | None = None,
+        arrival: bool = False,
     ):
         if start < EARLIEST_START:
             raise ValueError("start: phải từ ngày 01/07/2025, khi chính quyền hai cấp bắt đầu hoạt động")
@@ -117,6 +123,9 @@ class Simulation:
         self.buckets: dict[int, list] = {}  # delivery hour → [blob, next row index, blob, index, …]
         self.totals = Totals()
         self._short_dates: dict[int, str] = {}
+        # With `arrival` (an ingest replaying history) each event says when it was delivered (`delivered_at`).
+        self.arrival = arrival
+        self._rates: dict[int, UnitRates] = {}
 
     def __iter__(self) -> Iterator[dict]:
         return self.events()
@@ -208,6 +217,16 @@ class Simulation:
         for _, header, row in due_now:
             yield self._format(header, row)
 
+    def _facts(self, unit_index: int, unit_code: str, dossier_code: str, procedure: int, status: int) -> dict:
+        rates = self._rates.get(unit_index)
+        if rates is None:
+            rates = self._rates[unit_index] = unit_rates(self.seed, unit_code)
+        if status == 2:
+            return acceptance_facts(self.seed, dossier_code, PROCEDURES[procedure].field, rates)
+        if status == 9:
+            return result_facts(self.seed, dossier_code, rates)
+        return return_facts(self.seed, dossier_code, rates)
+
     def _format(self, header: tuple, row: tuple) -> dict:
         registered, unit_index, seq, procedure, channel, due, _ = header
         _, occurred, status, kind, number = row
@@ -230,6 +249,10 @@ class Simulation:
         event["occurred_at"] = self.cal.iso(occurred)
         if status == 2:
             event["due_at"] = self.cal.iso(due)
+        if status in _FACT_STATUSES:
+            event.update(self._facts(unit_index, unit.code, code, procedure, status))
+        if self.arrival:
+            event["delivered_at"] = self.cal.iso(row[0])
         if kind == KIND_DUPLICATE:
             self.totals.duplicates += 1
         elif kind > KIND_DUPLICATE:

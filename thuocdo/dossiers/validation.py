@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, NamedTuple
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -41,6 +42,8 @@ _MESSAGES = {
     "datetime_from_date_parsing": "không phải thời điểm hợp lệ (ISO-8601, ví dụ 2026-08-14T09:30:00+07:00)",
     "extra_forbidden": "trường không được hỗ trợ",
     "moment_text": "phải là thời điểm ISO-8601 có múi giờ",
+    "bool_type": "phải là true hoặc false",
+    "bool_parsing": "phải là true hoặc false",
 }
 
 
@@ -53,6 +56,9 @@ def _moment_as_text(value: object) -> object:
 
 # Strict: `true`, `"2"` and `2.0` are not statuses; CSV and Excel readers turn their cells into ints first.
 StrictCode = Annotated[int, Field(strict=True)]
+StrictFlag = Annotated[bool, Field(strict=True)]
+# A fee or charge in VND: the largest in the catalogue are tens of millions; past 10^12 it is a typo.
+MAX_FEE = 10**12
 Moment = Annotated[AwareDatetime, BeforeValidator(_moment_as_text)]
 
 
@@ -70,6 +76,27 @@ class EventIn(BaseModel):
     channel: Annotated[StrictCode, Field(ge=1, le=3)] | None = None
     occurred_at: Moment
     due_at: Moment | None = None
+    # The national sync fields (issue 11 §2): optional; absent means unknown, never false.
+    fee_amount: Annotated[StrictCode, Field(ge=0, le=MAX_FEE)] | None = None
+    paid_online: StrictFlag | None = None
+    inputs_digitised: StrictFlag | None = None
+    data_reused: StrictFlag | None = None
+    data_replaced_fully: StrictFlag | None = None
+    result_electronic: StrictFlag | None = None
+    vneid_verified: StrictFlag | None = None
+    satisfaction: Annotated[StrictCode, Field(ge=1, le=3)] | None = None
+
+
+FACT_FIELDS = ("fee_amount", "paid_online", "inputs_digitised", "data_reused", "data_replaced_fully",
+               "result_electronic", "vneid_verified", "satisfaction")
+
+
+def encode_facts(facts: dict) -> str:
+    """The facts an event carries as canonical text (sorted keys, no spaces; "" for none).
+
+    Text, so that compact events stay totally ordered tuples (see `ontime.Compact`).
+    """
+    return orjson.dumps(facts, option=orjson.OPT_SORT_KEYS).decode() if facts else ""
 
 
 class ValidEvent(NamedTuple):
@@ -86,26 +113,41 @@ class ValidEvent(NamedTuple):
     occurred_us: int  # microseconds since the Unix epoch (see `ontime.to_micros`)
     due_us: int | None
     index: int = -1  # its position in the whole input, to report a conflict found when storing it
+    facts: str = ""  # the sync fields it carries, as `encode_facts` text
+    arrived_us: int | None = None  # when it reached us, if not now (only the simulator's replay says so)
 
 
 def _message(error: dict) -> str:
     field = ".".join(str(p) for p in error["loc"]) or "event"
     kind = error["type"]
     if kind in ("greater_than_equal", "less_than_equal"):
-        bounds = {"status": "1–10", "channel": "1–3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính)"}
+        bounds = {"status": "1–10", "channel": "1–3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính)",
+                  "satisfaction": "1–3 (1 chưa hài lòng, 2 hài lòng, 3 rất hài lòng)",
+                  "fee_amount": "0 đến 10^12 đồng"}
         return f"{field}: phải từ {bounds.get(field, '')}".rstrip()
     if kind == "string_pattern_mismatch" and field == "unit_code":
         return "unit_code: phải là mã xã 5 chữ số hoặc mã tỉnh 2 chữ số"
     return f"{field}: {_MESSAGES.get(kind, error['msg'])}"
 
 
-def check_row(raw: object, *, units: dict[str, str], default_source: str | None, now: datetime, index: int = -1):
+def check_row(raw: object, *, units: dict[str, str], default_source: str | None, now: datetime, index: int = -1,
+              arrival: bool = False):
     """Return (ValidEvent, []) for a good row or (None, [reasons]) for a bad one.
 
-    `units` maps every known unit code to its province code.
+    `units` maps every known unit code to its province code. With `arrival` (the simulator replaying
+    a history, never a client), a row's `delivered_at` says when it reached us.
     """
     if not isinstance(raw, dict):
         return None, ["event: phải là một đối tượng JSON"]
+    arrived_us = None
+    if arrival and "delivered_at" in raw:
+        raw = dict(raw)
+        delivered = raw.pop("delivered_at")
+        try:
+            delivered = delivered if isinstance(delivered, datetime) else datetime.fromisoformat(delivered)
+            arrived_us = to_micros(delivered)
+        except (TypeError, ValueError):
+            return None, ["delivered_at: phải là thời điểm ISO-8601 có múi giờ"]
     try:
         row = EventIn.model_validate(raw)
     except ValidationError as exc:
@@ -134,6 +176,8 @@ def check_row(raw: object, *, units: dict[str, str], default_source: str | None,
         procedure_code=row.procedure_code or "", unit_code=row.unit_code, province_code=province,
         status=row.status, channel=row.channel, occurred_us=to_micros(row.occurred_at),
         due_us=to_micros(row.due_at) if row.due_at is not None else None, index=index,
+        facts=encode_facts({name: getattr(row, name) for name in FACT_FIELDS if getattr(row, name) is not None}),
+        arrived_us=arrived_us,
     ), []
 
 
@@ -149,7 +193,7 @@ class CheckedChunk:
 
 def check_chunk(
     rows: list, first_index: int, *, units: dict[str, str], permitted: Callable[[str], bool],
-    default_source: str | None, now: datetime,
+    default_source: str | None, now: datetime, arrival: bool = False,
 ) -> CheckedChunk:
     """Validate a chunk of rows; `first_index` is the position of its first row in the whole input.
 
@@ -160,7 +204,8 @@ def check_chunk(
         if isinstance(raw, UnreadableRow):
             checked.rejected.append({"index": index, "event_id": None, "errors": [raw["_error"]]})
             continue
-        event, errors = check_row(raw, units=units, default_source=default_source, now=now, index=index)
+        event, errors = check_row(raw, units=units, default_source=default_source, now=now, index=index,
+                                  arrival=arrival)
         if event is not None and not permitted(event.unit_code):
             errors = [f"unit_code: không có quyền gửi sự kiện cho đơn vị {event.unit_code}"]
             event = None

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import Outcome
-from thuocdo.metrics import codes
+from thuocdo.metrics import codes, providers
 from thuocdo.metrics.definitions import from_stored
 from thuocdo.metrics.models import Grain, MetricValue, PeriodValue
 from thuocdo.metrics.periods import split_range
@@ -23,6 +23,7 @@ from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 
 Values = dict[str, dict[str, float]]
+_FACT_CODES = frozenset(codes.FACT_CODES)
 
 
 def _range_filter(start: date, end: date) -> Q:
@@ -185,10 +186,16 @@ def unit_values(units: list[Unit], start: date, end: date, metrics: frozenset[st
     """
     codes_list = [u.code for u in units]
     values: Values = defaultdict(dict)
-    stream = [m for m in metrics if m.startswith("dossier.")]
-    if stream and not procedure:
+    if not procedure:
+        got_provided, answered = providers.provided(units, start, end, metrics)
+        for code, got in got_provided.items():
+            values[code].update(got)
+        metrics = metrics - answered
+    facts = [m for m in metrics if m in _FACT_CODES]
+    stream = [m for m in metrics if m.startswith("dossier.") and m not in _FACT_CODES]
+    if (stream or facts) and not procedure:
         streaming = provinces_with_stream()
-        for code, got in stored_values(codes_list, start, end, stream).items():
+        for code, got in stored_values(codes_list, start, end, stream + facts).items():
             values[code].update(got)
         if any(m in codes.PENDING_CODES for m in stream):
             for code, got in pending_values([u for u in units if u.province_code in streaming], end).items():
@@ -197,6 +204,9 @@ def unit_values(units: list[Unit], start: date, end: date, metrics: frozenset[st
             if unit.province_code in streaming or unit.code in values:
                 for metric in stream:
                     values[unit.code].setdefault(metric, 0)
+        if facts:  # a fact no dossier carried stays "no data"; a known one with no "yes" is 0
+            for got in values.values():
+                codes.fill_fact_zeros(got, facts)
     others = [m for m in metrics if not m.startswith("dossier.")]
     if others:
         if not procedure:

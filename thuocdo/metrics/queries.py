@@ -122,6 +122,7 @@ def metric_totals(unit: Unit, start: date, end: date, metrics: list[str] | None 
     for code in codes.STREAM_CODES:
         if metrics is None or code in metrics:
             totals.setdefault(code, 0)
+    codes.fill_fact_zeros(totals, codes.FACT_CODES if metrics is None else metrics)
     wanted_pending = [m for m in codes.PENDING_CODES if metrics is None or m in metrics]
     if wanted_pending and not procedure:
         range_end = end_of_day(end)

@@ -16,7 +16,7 @@ from thuocdo.dossiers.contributions import contributions
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import classify_compact, to_micros
 from thuocdo.dossiers.pipeline import apply_to_dossiers, compact_event
-from thuocdo.dossiers.validation import ValidEvent
+from thuocdo.dossiers.validation import ValidEvent, encode_facts
 from thuocdo.metrics import changes
 from thuocdo.metrics.definitions import from_stored, stored_problem
 from thuocdo.metrics.models import FillState, MetricInput, MetricValue
@@ -27,13 +27,14 @@ REBUILD = "metrics.rebuild"
 # 20,000 events per transaction: about 10 MB of Python objects; a kill loses at most one chunk of work.
 CHUNK = 20_000
 _EVENT_FIELDS = ("id", "province_code", "source", "event_id", "dossier_code", "procedure_code", "unit_code",
-                 "status", "channel", "occurred_at", "due_at")
+                 "status", "channel", "occurred_at", "due_at", "facts", "received_at")
 
 
 def _valid(row: tuple) -> ValidEvent:
-    _id, province, source, event_id, dossier, procedure, unit, status, channel, occurred, due = row
+    _id, province, source, event_id, dossier, procedure, unit, status, channel, occurred, due, facts, arrived = row
     return ValidEvent(source, event_id, dossier, procedure, unit, province, status, channel, to_micros(occurred),
-                      to_micros(due) if due is not None else None)
+                      to_micros(due) if due is not None else None, facts=encode_facts(facts or {}),
+                      arrived_us=to_micros(arrived))
 
 
 def _input_deltas() -> list:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import Status
+from thuocdo.metrics import codes
 from thuocdo.metrics.models import MetricValue
 from thuocdo.metrics.queries import metric_totals
 from thuocdo.units.models import Unit
@@ -166,8 +167,17 @@ def counts(**named: int) -> dict[str, int]:
 
 
 def totals(unit_code: str, start: str, end: str | None = None) -> dict:
-    """`metric_totals` of one unit over [start, end] (ISO dates; one day when `end` is omitted)."""
-    return metric_totals(Unit.objects.get(code=unit_code), date.fromisoformat(start), date.fromisoformat(end or start))
+    """`metric_totals` of one unit over [start, end] (ISO dates; one day when `end` is omitted).
+
+    The on-time counts only: the sync-field counts (`metrics.codes.FACT_CODES`) have tests of their own.
+    """
+    return without_facts(
+        metric_totals(Unit.objects.get(code=unit_code), date.fromisoformat(start), date.fromisoformat(end or start)))
+
+
+def without_facts(found: dict) -> dict:
+    """Metric totals without the sync-field counts (`metrics.codes.FACT_CODES`)."""
+    return {code: value for code, value in found.items() if code not in codes.FACT_CODES}
 
 
 def metric_rows(*, nonzero: bool = True) -> list[tuple]:

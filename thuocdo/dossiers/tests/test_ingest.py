@@ -465,7 +465,8 @@ def test_jsonl_csv_and_xlsx_files_ingest_to_identical_metrics(tmp_path):
     out = StringIO()
     call_command("metrics", "show", "--unit", PHU_MY, "--from", "2026-09-01", "--to", "2026-09-30", "--json",
                  stdout=out)
-    assert json.loads(out.getvalue()) == {"metrics": counts(received=1, postal=1, resolved=1, late=1)}
+    assert json.loads(out.getvalue()) == {"metrics": {**counts(received=1, postal=1, resolved=1, late=1),
+                                                      "dossier.sync.known": 1, "dossier.sync.on_time": 0}}
 
 
 def test_unreadable_lines_of_a_file_are_rejected_with_their_line(tmp_path):

@@ -212,13 +212,19 @@ def officer(role: str, unit: str) -> Client:
 SEPTEMBER = {"from": "2026-09-01", "to": "2026-09-30"}
 
 
+def synced(known: int, on_time: int) -> dict:
+    """The DOSSIER_SYNC counts the metrics API also answers."""
+    return {"dossier.sync.known": known, "dossier.sync.on_time": on_time}
+
+
 def test_a_commune_officer_reads_its_commune_and_not_another(september):
     client = officer(Role.COMMUNE_OFFICER, LAM_THAO)
 
     own = get_metrics(client, unit=LAM_THAO, **SEPTEMBER)
     assert own.status_code == 200
-    assert own.json() == {"unit": LAM_THAO, "from": "2026-09-01", "to": "2026-09-30", "metrics": counts(
-        received=2, online=1, direct=1, resolved=1, early=1, pending=1, overdue=1)}
+    # Both dossiers' events reached us today, months after they occurred: known, and not synced on time.
+    assert own.json() == {"unit": LAM_THAO, "from": "2026-09-01", "to": "2026-09-30", "metrics": {**counts(
+        received=2, online=1, direct=1, resolved=1, early=1, pending=1, overdue=1), **synced(2, 0)}}
 
     for code in (PHU_MY, PHU_THO, NATION):
         response = get_metrics(client, unit=code, **SEPTEMBER)
@@ -228,10 +234,10 @@ def test_a_commune_officer_reads_its_commune_and_not_another(september):
 
 def test_a_province_officer_reads_its_communes(september):
     client = officer(Role.PROVINCE_OFFICER, PHU_THO)
-    assert get_metrics(client, unit=PHU_MY, **SEPTEMBER).json()["metrics"] == counts(
-        received=1, postal=1, pending=1, overdue=1)
-    assert get_metrics(client, unit=PHU_THO, **SEPTEMBER).json()["metrics"] == counts(
-        received=3, online=1, direct=1, postal=1, resolved=1, early=1, pending=2, overdue=2)
+    assert get_metrics(client, unit=PHU_MY, **SEPTEMBER).json()["metrics"] == {**counts(
+        received=1, postal=1, pending=1, overdue=1), **synced(1, 0)}
+    assert get_metrics(client, unit=PHU_THO, **SEPTEMBER).json()["metrics"] == {**counts(
+        received=3, online=1, direct=1, postal=1, resolved=1, early=1, pending=2, overdue=2), **synced(3, 0)}
     assert get_metrics(client, unit=PHUONG_PHU_MY, **SEPTEMBER).status_code == 403
 
 

@@ -162,5 +162,6 @@ def test_a_finished_file_run_again_is_all_duplicates_and_check_exits_1_on_a_wron
     checked = subprocess.run([*_command(), "metrics", "check"], env=_env(db), capture_output=True, text=True,
                              timeout=300)
     assert (checked.returncode, checked.stdout) == (1, "/VN/dossier.received//m/2026-09-01: lưu 5, tính lại 1\n"
-                                                       "/VN/dossier.received.direct//m/2026-09-01: lưu 5, tính lại 1\n")
-    assert checked.stderr == "CommandError: Kho số liệu lệch với dữ liệu gốc (2 sai lệch đầu tiên ở trên).\n"
+                                                       "/VN/dossier.received.direct//m/2026-09-01: lưu 5, tính lại 1\n"
+                                                       "/VN/dossier.sync.known//m/2026-09-01: lưu 5, tính lại 1\n")
+    assert checked.stderr == "CommandError: Kho số liệu lệch với dữ liệu gốc (3 sai lệch đầu tiên ở trên).\n"

@@ -32,6 +32,7 @@ from thuocdo.dossiers.tests.factories import (
     shuffled,
     stream,
     totals,
+    without_facts,
 )
 from thuocdo.metrics import codes
 from thuocdo.metrics import rebuild as rebuilding
@@ -81,8 +82,9 @@ def test_shuffled_orders_and_batch_sizes_give_identical_stores():
     accepted_dossiers = {r["dossier_code"] for r in rows if r["status"] == Status.ACCEPTED}
     assert nation["dossier.received"] == len(accepted_dossiers) == 282
     # Pinned for seed 7: every accepted dossier is either resolved or still pending at the end of the range.
-    assert nation == counts(received=282, online=110, direct=104, postal=68, resolved=235, early=77, on_time=14,
-                            late=144, withdrawn=8, stopped=10, refused=18, pending=47, overdue=47)
+    assert without_facts(nation) == counts(
+        received=282, online=110, direct=104, postal=68, resolved=235, early=77, on_time=14, late=144, withdrawn=8,
+        stopped=10, refused=18, pending=47, overdue=47)
     assert rebuilding.check() == []
 
 
@@ -368,7 +370,7 @@ def test_a_range_over_parts_of_two_months_and_a_whole_month_equals_the_sum_of_it
             .values_list("metric").annotate(total=Sum("value")).values_list("metric", "total")
         )
         assert stored_totals(unit, start, end) == from_days
-        assert metric_totals(unit, start, end) == counts(
+        assert without_facts(metric_totals(unit, start, end)) == counts(
             received=42, direct=14, online=14, postal=14, resolved=42, early=42, pending=1, within=1)
         # Per procedure: whole months only (every fourth day's dossier has the procedure).
         assert metric_totals(unit, date(2026, 9, 1), date(2026, 9, 30), ["dossier.received"], "1.001234") == {

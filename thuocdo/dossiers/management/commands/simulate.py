@@ -17,10 +17,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from thuocdo.dossiers.simulation import Simulation, report_day
+from thuocdo.dossiers.validation import FACT_FIELDS
 from thuocdo.units.models import Unit
 
 FIELD_NAMES = (
     "source", "event_id", "dossier_code", "procedure_code", "unit_code", "status", "channel", "occurred_at", "due_at",
+    *FACT_FIELDS,
 )  # fmt: skip
 
 
@@ -106,8 +108,9 @@ class Command(BaseCommand):
             from thuocdo.dossiers.actions import ingest_dossier_events_from
 
             # Generated in a second process while this one stores (`dossiers/feeder.py`).
+            # The simulated delivery times are the arrival times DOSSIER_SYNC measures.
             result, totals = ingest_dossier_events_from(
-                Actor.system(), partial(Simulation, *args, now=now, on_day=report_day)
+                Actor.system(), partial(Simulation, *args, now=now, on_day=report_day, arrival=True), arrival=True
             )
             simulation.totals = totals
         self._summary(simulation, options, out, result, time.monotonic() - began)
