@@ -40,7 +40,7 @@ _RATIO_KEYS = {"numerator", "denominator", "fallbacks", "threshold", "zero_denom
 _PART_KEYS = {"code", "name", "max", "rule"} | _RATIO_KEYS
 _INDICATOR_KEYS = _PART_KEYS | {"levels", "parts", "value", "estimate", "label", "source", "rounding"}
 _ONLY_FOR = {"parts": {Rule.COMPOSITE}, "value": {Rule.GIVEN}, "threshold": {Rule.THRESHOLD},
-             "numerator": PART_RULES, "denominator": PART_RULES, "fallbacks": PART_RULES,
+             "numerator": PART_RULES, "denominator": PART_RULES, "fallbacks": PART_RULES | {Rule.GIVEN},
              "zero_denominator": PART_RULES}
 
 
@@ -256,7 +256,21 @@ def _indicator(reader: _Reader, raw, group: dict, decimals: int) -> Indicator:
         estimate=estimate, label=reader.text(item, "label", indicator=code) if "label" in item else default_label,
         data_source=str(item.get("source") or "").strip(),
         decimals=reader.integer(item, "rounding", decimals, 0, 6, code),
+        value_fallbacks=_value_fallbacks(reader, item, code) if rule is Rule.GIVEN else (),
     )
+
+
+def _value_fallbacks(reader: _Reader, item: dict, code: str) -> tuple:
+    """A given indicator's `fallbacks`: points from another expression when `value` has no data."""
+    fallbacks = item.get("fallbacks", [])
+    if not isinstance(fallbacks, list):
+        reader.fail("fallbacks cần một danh sách", item, "fallbacks", indicator=code)
+    found = []
+    for index, raw in enumerate(fallbacks):
+        fallback = reader.mapping(raw, {"value", "note"}, {"value"}, item, "fallbacks", indicator=code)
+        found.append((reader.expression(fallback, "value", code, f"fallbacks[{index}].value"),
+                      str(fallback.get("note") or "").strip()))
+    return tuple(found)
 
 
 def _part(reader: _Reader, raw, item: dict, code: str) -> Part:

@@ -121,11 +121,14 @@ class Indicator:
     label: str = ""
     data_source: str = ""
     decimals: int = 2
+    # A `given` indicator's other sources of points, tried in order when `value` has no data: (expression, note).
+    value_fallbacks: tuple[tuple[Expression, str], ...] = ()
 
     @property
     def metrics(self) -> frozenset[str]:
         """Return every metric code this indicator may read."""
-        found = frozenset().union(*(source.metrics for source in self.sources), *(p.metrics for p in self.parts))
+        found = frozenset().union(*(source.metrics for source in self.sources), *(p.metrics for p in self.parts),
+                                  *(value.metrics for value, _ in self.value_fallbacks))
         return found | (self.value.metrics if self.value is not None else frozenset())
 
 

@@ -216,18 +216,23 @@ def _compile_indicator(indicator: Indicator) -> _Scorer:
     extra = (indicator.name, indicator.max_points, indicator.rule, indicator.estimate, indicator.label)
     make, max_points, place = _maker(indicator.code, extra), indicator.max_points, _PLACES[indicator.decimals]
     if indicator.rule is Rule.GIVEN:
-        value_of = indicator.value.compile()
+        # The value, then each fallback (a score computed from our own data where the portal gave none).
+        values_of = tuple(expression.compile() for expression in
+                          (indicator.value, *(value for value, _ in indicator.value_fallbacks)))
         isfinite = math.isfinite
 
         def given(values: Mapping[str, float | None]) -> IndicatorScore:
-            try:
-                value = value_of(values)
-            except ZeroDenominator:
-                value = None
-            if value is None or not isfinite(value):
-                return make(_NO_DATA_STATUS)
-            # round_half_up(value): a float is read through its repr
-            return make(_SCORED, points=Decimal(repr(value)).quantize(place, rounding=ROUND_HALF_UP, context=_EXACT))
+            for index, value_of in enumerate(values_of):
+                try:
+                    value = value_of(values)
+                except ZeroDenominator:
+                    value = None
+                if value is None or not isfinite(value):
+                    continue
+                # round_half_up(value): a float is read through its repr
+                points = Decimal(repr(value)).quantize(place, rounding=ROUND_HALF_UP, context=_EXACT)
+                return make(_SCORED, points=points, source=index)
+            return make(_NO_DATA_STATUS)
 
         return given
     if indicator.rule is Rule.COMPOSITE:

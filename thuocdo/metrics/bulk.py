@@ -195,7 +195,8 @@ def unit_values(units: list[Unit], start: date, end: date, metrics: frozenset[st
     stream = [m for m in metrics if m.startswith("dossier.") and m not in _FACT_CODES]
     if (stream or facts) and not procedure:
         streaming = provinces_with_stream()
-        for code, got in stored_values(codes_list, start, end, stream + facts).items():
+        # Every fact count when any is asked for: a count's zero depends on its denominators (`fill_fact_zeros`).
+        for code, got in stored_values(codes_list, start, end, stream + (list(_FACT_CODES) if facts else [])).items():
             values[code].update(got)
         if any(m in codes.PENDING_CODES for m in stream):
             for code, got in pending_values([u for u in units if u.province_code in streaming], end).items():
@@ -205,8 +206,11 @@ def unit_values(units: list[Unit], start: date, end: date, metrics: frozenset[st
                 for metric in stream:
                     values[unit.code].setdefault(metric, 0)
         if facts:  # a fact no dossier carried stays "no data"; a known one with no "yes" is 0
+            unasked = _FACT_CODES.difference(facts)
             for got in values.values():
-                codes.fill_fact_zeros(got, facts)
+                codes.fill_fact_zeros(got, _FACT_CODES)
+                for metric in unasked.intersection(got):
+                    del got[metric]
     others = [m for m in metrics if not m.startswith("dossier.")]
     if others:
         if not procedure:

@@ -70,8 +70,15 @@ FACT_CODES = (*FACT_PAIRS.values(), *FACT_PAIRS)
 DOSSIER_CODES = DOSSIER_CODES + FACT_CODES
 
 
+# A denominator counted among another fact's dossiers: payment is known only for fee-bearing ones.
+_NESTED = {PAYMENT_KNOWN: FEE_KNOWN}
+
+
 def fill_fact_zeros(values: dict, wanted) -> None:
     """A known fact's count is 0, not "no data", where its denominator has a value (in place)."""
+    for nested, outer in _NESTED.items():
+        if nested in wanted and nested not in values and values.get(outer) is not None:
+            values[nested] = 0
     for numerator, denominator in FACT_PAIRS.items():
         if numerator in wanted and numerator not in values and values.get(denominator) is not None:
             values[numerator] = 0

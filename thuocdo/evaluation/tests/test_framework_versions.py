@@ -28,10 +28,10 @@ QD766 = (PRESETS / "qd766.yaml").read_text(encoding="utf-8")
 CQDP2C = (PRESETS / "cqdp2c.yaml").read_text(encoding="utf-8")
 QD766_NAME = "Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766/QĐ-TTg)"
 CQDP2C_NAME = "Vận hành chính quyền địa phương hai cấp"
-# Line 35 of qd766.yaml is PUBLISH_ON_TIME's numerator; an opening parenthesis never closed breaks it.
+# Line 38 of qd766.yaml is PUBLISH_ON_TIME's numerator; an opening parenthesis never closed breaks it.
 BAD_NUMERATOR = QD766.replace("numerator: portal766.transparency.publish_on_time.numerator",
                               "numerator: (portal766.transparency.publish_on_time.numerator", 1)
-BAD_MESSAGE = ("Bộ chỉ số không hợp lệ (dòng 35, cột 69, chỉ tiêu PUBLISH_ON_TIME, trường numerator): "
+BAD_MESSAGE = ("Bộ chỉ số không hợp lệ (dòng 38, cột 69, chỉ tiêu PUBLISH_ON_TIME, trường numerator): "
                "Biểu thức không hợp lệ ở vị trí 49: thiếu ')'")
 CHANGE_URL = "/admin/evaluation/frameworkversion/{}/change/"
 
@@ -113,7 +113,7 @@ def test_changed_file_stores_version_2_and_keeps_version_1(tmp_path):
 def test_a_bad_file_stores_nothing(tmp_path):
     (tmp_path / "qd766.yaml").write_text(BAD_NUMERATOR, encoding="utf-8")
     shutil.copy(PRESETS / "cqdp2c.yaml", tmp_path / "cqdp2c.yaml")
-    with pytest.raises(ValueError, match=r"qd766.yaml:35:69: chỉ tiêu PUBLISH_ON_TIME, numerator: "):
+    with pytest.raises(ValueError, match=r"qd766.yaml:38:69: chỉ tiêu PUBLISH_ON_TIME, numerator: "):
         load_frameworks(Actor.system(), sorted(tmp_path.glob("*.yaml")))
     assert (FrameworkVersion.objects.count(), AuditEntry.objects.count()) == (0, 0)
 
@@ -177,7 +177,7 @@ def test_invalid_edit_is_refused_by_the_action(loaded, central_admin):
     assert str(caught.value) == BAD_MESSAGE
     error = caught.value.framework_error
     assert (error.indicator, error.field, error.position, error.line, error.column) == (
-        "PUBLISH_ON_TIME", "numerator", 49, 35, 69)
+        "PUBLISH_ON_TIME", "numerator", 49, 38, 69)
     assert (FrameworkVersion.objects.count(), AuditEntry.objects.count()) == (2, 2)
 
 
