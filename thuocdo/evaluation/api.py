@@ -40,6 +40,16 @@ class FrameworkRef(Schema):
     version: int
 
 
+class CoverageOut(Schema):
+    status: str = Field(..., description="full (mọi chỉ số có số liệu), partial, not_applicable (không phát sinh: "
+                                           "không xếp hạng), no_data")
+    covered: float = Field(..., description="điểm tối đa của các chỉ số có số liệu: tổng điểm là trên số này")
+    groups_with_data: int
+    groups: int
+    without_data: list[str] = Field(..., description="tên các nhóm chưa có số liệu")
+    label: str = Field(..., description="ví dụ “18,72 / 20 điểm có số liệu · 1/6 nhóm” hoặc “74,30 / 100”")
+
+
 class ScoreOut(Schema):
     unit: UnitRef
     framework: FrameworkRef
@@ -50,6 +60,8 @@ class ScoreOut(Schema):
     change: float | None
     groups: dict[str, float | None]
     official: dict[str, float | None]
+    coverage: CoverageOut | None = Field(None, description="phần điểm có số liệu; thứ hạng chỉ so các đơn vị "
+                                                             "cùng phạm vi số liệu")
 
 
 class ScoresOut(Schema):

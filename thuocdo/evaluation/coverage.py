@@ -35,7 +35,7 @@ class Coverage:
     grade: str | None
     with_data: tuple[str, ...]  # names of the groups with data, in the framework's order
     without_data: tuple[str, ...]  # names of the groups with none
-    idle: bool  # không phát sinh: nothing measured in the period
+    idle: bool  # không phát sinh: nothing measured in the period, though some indicator had data (0 received)
     group_codes: tuple[str, ...] = ()  # codes of the groups with data (the ranking's partition)
 
     @property
@@ -104,6 +104,7 @@ def coverage_of(framework: Framework, score) -> Coverage:
     else:  # a stored row: `coverage` is the share of the maximum with data, `scored` whether anything was measured
         covered = score.coverage * score.max_points
         idle = not score.scored
+    idle = idle and score.total is not None  # no data at all is "chưa có số liệu", not "không phát sinh"
     return Coverage(score.total, covered.quantize(_CENT, rounding=ROUND_HALF_UP), score.max_points, score.grade,
                     tuple(g.name for g in with_data), without, idle, tuple(sorted(g.code for g in with_data)))
 

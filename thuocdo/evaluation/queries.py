@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from thuocdo.evaluation import score_rows
-from thuocdo.evaluation.coverage import measured, rank_units
+from thuocdo.evaluation.coverage import Coverage, coverage_of, measured, rank_units
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.models import OfficialScore
 from thuocdo.evaluation.periods import Period
@@ -28,6 +28,7 @@ class ScoreRow:
     rank: int | None
     change: Decimal | None
     official: dict[str, float]
+    coverage: Coverage | None = None  # what the score rests on (points with data, groups without)
 
 
 def peers(level: str, parent: Unit | None) -> list[Unit]:
@@ -82,7 +83,7 @@ def ranking(framework: Framework, level: str, parent: Unit | None, period: Perio
         ScoreRow(u, current[u.code], ranks[u.code],
                  change(current[u.code].total, previous[u.code].total)
                  if previous and has_scored(previous[u.code]) else None,
-                 official.get(u.code, {}))
+                 official.get(u.code, {}), coverage_of(framework, current[u.code]))
         for u in units
     ]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
@@ -113,6 +114,7 @@ def as_json(row: ScoreRow) -> dict:
         "change": _num(row.change),
         "groups": {code: _num(points) for code, points in score.points_by_group.items()},
         "official": {code: _num(points) for code, points in row.official.items()},
+        "coverage": row.coverage.as_json() if row.coverage is not None else None,
     }
 
 

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from thuocdo.evaluation.coverage import Coverage, coverage_of
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.periods import Period
 from thuocdo.evaluation.queries import ScoreRow
@@ -29,7 +30,9 @@ LEVEL_PLURAL = {
     Level.COMMUNE: "xã, phường, đặc khu",
     Level.AGENCY: "sở, ban, ngành",
 }
-RANKING_HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Xếp loại", "Thay đổi so với kỳ trước"]
+RANKING_HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Trên số điểm có số liệu", "Phạm vi số liệu",
+                   "Xếp loại", "Thay đổi so với kỳ trước"]
+TEXT_COLUMNS = {2, 3, 6, 7}  # code, name, coverage, grade: the other score columns are numbers (0.00)
 # The weekly report's figures, in the order of the usual provincial report (Nghị định 09/2019 forms).
 REPORT_FIGURES = [
     (codes.RECEIVED, "Hồ sơ tiếp nhận"),
@@ -64,8 +67,11 @@ def ranking_workbook(title: str, framework: Framework, period: Period, level: st
     sheet.append(headers)
     for row in rows:
         score = row.score
-        sheet.append([row.rank, row.unit.code, row.unit.name, _number(score.total), score.grade,
-                      _number(row.change), *(_number(score.points_by_group.get(g.code)) for g in groups)])
+        coverage = coverage_of(framework, score)
+        sheet.append([row.rank, row.unit.code, row.unit.name, None if coverage.idle else _number(score.total),
+                      None if coverage.idle or score.total is None else _number(coverage.covered),
+                      coverage_note(coverage), score.grade, _number(row.change),
+                      *(_number(score.points_by_group.get(g.code)) for g in groups)])
     last_column = get_column_letter(len(headers))
     sheet.merge_cells(f"A1:{last_column}1")
     sheet.merge_cells(f"A2:{last_column}2")
@@ -73,13 +79,13 @@ def ranking_workbook(title: str, framework: Framework, period: Period, level: st
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for column, width in zip("ABCDEF", (7, 11, 34, 11, 12, 14), strict=True):
+    for column, width in zip("ABCDEFGH", (7, 11, 34, 11, 12, 30, 12, 14), strict=True):
         sheet.column_dimensions[column].width = width
     for index in range(len(RANKING_HEADERS) + 1, len(headers) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 16
     for cells in sheet.iter_rows(min_row=4, min_col=4, max_col=len(headers)):
         for cell in cells:
-            if cell.column != 5:
+            if cell.column not in TEXT_COLUMNS:
                 cell.number_format = "0.00"
     sheet.freeze_panes = "D4"
     out = BytesIO()
@@ -133,10 +139,26 @@ class WeeklyReport:
         return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
     @property
+    def ranking_lines(self) -> list[tuple[ScoreRow, str]]:
+        """Each ranking row with its score as the report writes it: "18,72 / 20 điểm có số liệu · 1/6 nhóm"."""
+        return [(row, coverage_of(self.framework, row.score).label()) for row in self.ranking]
+
+    @property
     def title(self) -> str:
         week_number = self.week.start.isocalendar()[1]
         return (f"BÁO CÁO TÌNH HÌNH GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TUẦN "
                 f"{week_number}/{self.week.start.isocalendar()[0]}")
+
+
+def coverage_note(coverage: Coverage) -> str:
+    """The coverage column of the workbook: "đủ số liệu", "1/6 nhóm; chưa có số liệu: …", "không phát sinh"."""
+    if coverage.idle:
+        return "không phát sinh"
+    if coverage.total is None:
+        return "chưa có số liệu"
+    if coverage.full:
+        return "đủ số liệu"
+    return f"{len(coverage.with_data)}/{coverage.groups} nhóm; {coverage.missing()}"
 
 
 def figure_lines(this_week: dict, previous_week: dict) -> list[FigureLine]:

@@ -25,7 +25,7 @@ from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
 from thuocdo.web import documents
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
-from thuocdo.web.picker import FRAMEWORKS, bounded
+from thuocdo.web.picker import FRAMEWORKS, bounded, default_period
 
 DEFAULT_FRAMEWORK = "qd766"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +37,8 @@ def ranking_xlsx(request, code: str):
         unit = readable_unit_or_deny(request, code)
     except LoginRequired:
         return login_redirect(request)
-    period = bounded(parse_period(request.GET.get("period") or f"{timezone.localdate():%Y-%m}"), "period")
+    asked = request.GET.get("period")
+    period = bounded(parse_period(asked), "period") if asked else default_period(timezone.localdate())
     framework = _framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)
     level, parent = ranking_scope(unit, request.GET.get("level", ""))
     rows = _readable_rows(request, ranking(framework, level, parent, period))

@@ -25,6 +25,9 @@ from thuocdo.evaluation.store import UnknownFramework, current_framework
 FRAMEWORKS = (("qd766", _("QĐ 766 — phục vụ người dân, doanh nghiệp")),
               ("cqdp2c", _("Vận hành chính quyền hai cấp")))
 DEFAULT_FRAMEWORK = "qd766"
+# The current month is the default period once this many days of it have elapsed (before: last month,
+# the last complete one): on the 3rd, a month's figures are two days of thirty.
+DAYS_BEFORE_CURRENT = 7
 COLORS = (("ontime", _("tỷ lệ đúng hạn")), ("online", _("tỷ lệ trực tuyến")),
           ("overdue", _("hồ sơ quá hạn")), ("grade", _("xếp loại")))
 
@@ -40,6 +43,12 @@ class Choice:
     color: str
     today: date
     errors: list[str] = field(default_factory=list)
+    is_default: bool = False  # no period was asked for: the last complete one (`default_period`)
+
+    @property
+    def data_until(self) -> date | None:
+        """The last day with data when the period is still running (today), else None."""
+        return self.today if self.period.start <= self.today < self.period.end else None
 
     @property
     def key(self) -> tuple:
@@ -97,7 +106,7 @@ def choose(params, *, default_compare: bool = False, fixed_framework: str | None
     elif params.get("period"):
         period = bounded(parse_period(params["period"], today), "period")
     else:
-        period = parse_period(f"{today:%Y-%m}")
+        period = default_period(today)
     compare = None
     if params.get("compare"):
         compare = bounded(parse_period(params["compare"], today, param="compare"), "compare")
@@ -106,7 +115,17 @@ def choose(params, *, default_compare: bool = False, fixed_framework: str | None
     color = params.get("color") or "ontime"
     if color not in dict(COLORS):
         color = "ontime"
-    return Choice(row, framework, period, compare, color, today, errors)
+    return Choice(row, framework, period, compare, color, today, errors,
+                  is_default=not (params.get("period") or (params.get("from") and params.get("to"))))
+
+
+def default_period(today: date) -> Period:
+    """The last complete period: last month until this month has DAYS_BEFORE_CURRENT days elapsed.
+
+    Elapsed days are the days before today (today is still running): on 3/12 November, on 8/12 December.
+    """
+    month = Period.for_month(today.year, today.month)
+    return month if today.day - 1 >= DAYS_BEFORE_CURRENT else month.previous()
 
 
 def weeks_back(today: date, count: int) -> list[Period]:

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuocdo.alerts.queries import alert_order, current_alerts
+from thuocdo.evaluation.coverage import Coverage, coverage_of, shared_ranks
 from thuocdo.evaluation.explain import explain
+from thuocdo.evaluation.score_rows import stored_scores
 from thuocdo.metrics import codes
 from thuocdo.metrics.series import daily_median, daily_values, days
 from thuocdo.units.cache import units_by_code
@@ -234,7 +236,21 @@ def build_score(unit: Unit, choice: Choice) -> dict:
     explanation, at = cached("explain", unit.code, (*choice.key, timezone.localdate()),
                              lambda: (explain(choice.framework, unit, choice.period), timezone.now()))
     rank, peers = boards.commune_rank(choice, unit)
-    return {"explanation": explanation, "rank": rank, "peers": peers, "at": at, "record_metrics": codes.DOSSIER_CODES}
+    coverage, shared = score_coverage(unit, choice)
+    return {"explanation": explanation, "rank": rank, "peers": peers, "at": at, "record_metrics": codes.DOSSIER_CODES,
+            "coverage": coverage, "shared": shared}
+
+
+def score_coverage(unit: Unit, choice: Choice) -> tuple[Coverage, int]:
+    """The unit's coverage (its score row), and how many units of the same coverage share its rank."""
+    group = [unit]
+    if unit.level in (Level.COMMUNE, Level.AGENCY) and unit.parent is not None and unit.parent.level == Level.PROVINCE:
+        group = [u for u in units_by_code().values() if u.level == unit.level and u.province_code == unit.parent.code]
+    scores = stored_scores(choice.framework, group, choice.period)
+    covers = {code: coverage_of(choice.framework, score) for code, score in scores.items()}
+    shared = shared_ranks({code: cover.key for code, cover in covers.items()},
+                          {code: score.rank for code, score in scores.items()})
+    return covers[unit.code], shared[unit.code]
 
 
 def build_trends(unit: Unit, choice: Choice) -> dict:

@@ -50,9 +50,14 @@ def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
     # August had no dossiers: every indicator was not applicable (0 points, domain.md §3), so no change.
     assert (first["change"], second["change"]) == (None, None)
     # Communes with no dossiers in September: the stream exists (0 received), progress is not applicable
-    # and gives 0 points; they share rank 3.
+    # and gives 0 points: không phát sinh, not ranked.
     others = rows[2:]
-    assert {(r["rank"], r["total"], r["groups"]["TDGQ"]) for r in others} == {(3, 0.0, 0.0)}
+    assert {(r["rank"], r["total"], r["groups"]["TDGQ"], r["coverage"]["status"]) for r in others} == {
+        (None, 0.0, 0.0, "not_applicable")}
+    assert first["coverage"] == {"status": "partial", "covered": 20.0, "groups_with_data": 1, "groups": 6,
+                                 "without_data": ["Công khai, minh bạch", "Dịch vụ công trực tuyến",
+                                                  "Thanh toán trực tuyến", "Số hóa hồ sơ", "Mức độ hài lòng"],
+                                 "label": "20,00 / 20 điểm có số liệu · 1/6 nhóm"}
 
 
 def test_explanation_opens_into_numbers_and_dossiers(stream, client):

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from thuocdo.evaluation.coverage import Coverage, coverage_of, shared_ranks
 from thuocdo.evaluation.queries import has_scored, ranking
 from thuocdo.evaluation.score_rows import StoredScore, stored_marks, stored_ranks, stored_scores
 from thuocdo.evaluation.scoring import UnitScore, change
@@ -38,6 +39,8 @@ class BoardRow:
     figures: Figures
     overdue: int | None = None
     spark: Trend | None = None
+    coverage: Coverage | None = None  # what the score rests on (points with data, groups without)
+    shared: int = 0  # units of the same coverage holding this rank (1: alone)
 
 
 class Mark(NamedTuple):
@@ -69,12 +72,21 @@ def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRo
     units = [r.unit for r in ranked]
     before = _totals(choice, level, parent, units) if choice.compare else {}
     figures = many_figures([u.code for u in units], choice.period.start, choice.period.end)
+    covers, shared = coverages(choice, ranked)
     rows = []
     for r in ranked:
         previous = before.get(r.unit.code)
         rows.append(BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, previous,
-                             change(r.score.total, previous), figures[r.unit.code]))
+                             change(r.score.total, previous), figures[r.unit.code],
+                             coverage=covers[r.unit.code], shared=shared[r.unit.code]))
     return rows, {r.unit.code: r.score for r in ranked}
+
+
+def coverages(choice: Choice, ranked: list) -> tuple[dict[str, Coverage], dict[str, int]]:
+    """Each ranked unit's coverage, and how many units of the same coverage share its rank."""
+    covers = {r.unit.code: coverage_of(choice.framework, r.score) for r in ranked}
+    shared = shared_ranks({code: cover.key for code, cover in covers.items()}, {r.unit.code: r.rank for r in ranked})
+    return covers, shared
 
 
 def _totals(choice: Choice, level: str, parent: Unit | None, units: list[Unit]) -> dict[str, Decimal | None]:
@@ -145,8 +157,9 @@ def public_board(choice: Choice, parent: Unit | None) -> list[BoardRow]:
     def compute() -> list[BoardRow]:
         ranked = ranking(choice.framework, level, parent, choice.period, with_change=False)
         empty = Figures()
-        return [BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, None, None, empty)
-                for r in ranked]
+        covers, shared = coverages(choice, ranked)
+        return [BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, None, None, empty,
+                         coverage=covers[r.unit.code], shared=shared[r.unit.code]) for r in ranked]
 
     return cached("public", parent.code if parent else NATION, (*choice.key, timezone.localdate()), compute,
                   kinds=(SCORES,))

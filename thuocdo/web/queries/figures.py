@@ -45,9 +45,9 @@ class Figures:
         return 100 * self.in_time / self.resolved if self.resolved else None
 
     @property
-    def per_day(self) -> float:
-        """Dossiers received per day of the period."""
-        return self.received / self.days
+    def per_day(self) -> float | None:
+        """Dossiers received per day elapsed in the period (today included); None before it starts."""
+        return self.received / self.days if self.days > 0 else None
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,19 @@ class Tiles:
 
 def unit_figures(unit: Unit, start: date, end: date) -> Figures:
     """A unit's figures over [start, end] from its stored rows (a province's and the nation's are roll-ups)."""
-    return Figures.of(stored_totals(unit, start, end, list(FIGURE_METRICS)), (end - start).days + 1)
+    return Figures.of(stored_totals(unit, start, end, list(FIGURE_METRICS)), elapsed_days(start, end))
+
+
+def elapsed_days(start: date, end: date, today: date | None = None) -> int:
+    """Days of [start, end] elapsed by today, today included: a month read on its 2nd has 2, not 31."""
+    last = min(end, today or timezone.localdate())
+    return max((last - start).days + 1, 0)
 
 
 def many_figures(unit_codes: list[str], start: date, end: date) -> dict[str, Figures]:
     """Figures of many units at once (one grouped read); a unit with no rows has all zeros."""
     values = stored_values(unit_codes, start, end, FIGURE_METRICS)
-    days = (end - start).days + 1
+    days = elapsed_days(start, end)
     return {code: Figures.of(values.get(code, {}), days) for code in unit_codes}
 
 

@@ -21,9 +21,13 @@ from thuocdo.evaluation.actions import load_frameworks
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Xếp loại", "Thay đổi so với kỳ trước",
+HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Trên số điểm có số liệu", "Phạm vi số liệu", "Xếp loại",
+           "Thay đổi so với kỳ trước",
            "Công khai, minh bạch (tối đa 18)", "Tiến độ giải quyết (tối đa 20)", "Dịch vụ công trực tuyến (tối đa 12)",
            "Thanh toán trực tuyến (tối đa 10)", "Số hóa hồ sơ (tối đa 22)", "Mức độ hài lòng (tối đa 18)"]
+# Only progress (Tiến độ giải quyết, 20 points) has data: a score out of 20, never out of 100.
+PARTIAL = ("1/6 nhóm; Chưa có số liệu: Công khai, minh bạch; Dịch vụ công trực tuyến; "
+           "Thanh toán trực tuyến; Số hóa hồ sơ; Mức độ hài lòng")
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_LINE = "Độc lập - Tự do - Hạnh phúc"
 # Monday 14 September 2026: the default weekly report is week 37 (7–13 September).
@@ -87,11 +91,14 @@ def test_province_ranking_as_excel(week_37, province_officer):
     assert _values(sheet, 3) == HEADERS
     # Only progress (TDGQ) has data. Phú Mỹ resolved its one dossier early: 20 of 20; nothing was scored
     # the week before, so no change. Lâm Thao resolved 2 of 3 in time: 12, against 20 in week 36.
-    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, None, None, None, 20, None, None, None, None]
-    assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, None, -8, None, 12, None, None, None, None]
-    # The 146 other communes of Phú Thọ resolved nothing: progress not applicable, 0 points, rank 3.
+    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, 20, PARTIAL, None, None, None, 20, None, None, None,
+                                 None]
+    assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
+                                 None]
+    # The 146 other communes of Phú Thọ resolved nothing: không phát sinh, no points shown and no rank.
     assert sheet.max_row == 3 + 148
-    assert _values(sheet, 6)[0] == 3 and _values(sheet, 151)[0] == 3
+    apart = [_values(sheet, row) for row in range(6, 152)]
+    assert {(v[0], v[3], v[4], v[5], v[6], v[7]) for v in apart} == {(None, None, None, "không phát sinh", None, None)}
     assert sheet.freeze_panes == "D4"
 
 
@@ -99,7 +106,8 @@ def test_a_commune_officer_exports_only_its_own_line(week_37, commune_officer):
     sheet = _sheet(commune_officer.get("/u/08494/xuat/excel/?period=2026-W37"))
     assert sheet["A1"].value == "Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ"
     assert sheet.max_row == 4
-    assert _values(sheet, 4) == [2, LAM_THAO, "Xã Lâm Thao", 12, None, -8, None, 12, None, None, None, None]
+    assert _values(sheet, 4) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
+                                 None]
 
 
 def test_exports_of_another_commune_are_denied(week_37, commune_officer):
@@ -159,7 +167,8 @@ def test_weekly_report_of_a_commune(week_37, commune_officer):
     assert "Tỷ lệ hồ sơ tiếp nhận trực tuyến trong tuần: 60,0%." in text
     # Its line in the province's ranking (the other communes are not this officer's to read).
     assert "thứ hạng trong 148 đơn vị." in flat
-    assert lines[lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1] == "2 Xã Lâm Thao 12,00 — -8,00"
+    assert lines[lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1] == (
+        "2 Xã Lâm Thao 12,00 / 20 điểm có số liệu · 1/6 nhóm — -8,00")
     assert "Phú Mỹ" not in text
     assert lines[lines.index("III. Cảnh báo trong tuần") + 1:] == ["Không có cảnh báo nào trong tuần.", "1/1"]
 
@@ -187,5 +196,7 @@ def test_weekly_report_of_a_province(week_37, province_officer):
         assert line in lines
     assert "II. Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ" in lines
     first = lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1
-    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 — —", "2 Xã Lâm Thao 12,00 — -8,00",
-                                      "3 Phường Tân Hòa 0,00 — —"]
+    # Out of the 20 points with data (progress only); the communes that resolved nothing are ranked apart.
+    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 / 20 điểm có số liệu · 1/6 nhóm — —",
+                                      "2 Xã Lâm Thao 12,00 / 20 điểm có số liệu · 1/6 nhóm — -8,00",
+                                      "— Phường Tân Hòa không phát sinh — —"]

@@ -29,7 +29,8 @@ def test_commune_page_for_each_role(stream, as_role, role):
     assert response.status_code == 200
     assert tiles(html) == LAM_THAO_TILES
     assert re.findall(r'data-score="(\w+)">([^<]*)<', html) == [
-        ("total", "15,00"), ("grade", "chưa xếp loại"), ("rank", "1/148")]
+        ("total", "15,00"), ("grade", "chưa xếp loại"), ("rank", "1/2")]  # ranked with the 2 of the same coverage
+    assert "<b class=\"big\" data-score=\"total\">15,00</b> / 20 điểm có số liệu · 1/6 nhóm</div>" in html
     assert ("<div class=\"live-root\" hx-ext=\"sse\" "
             "sse-connect=\"/live/08494/?push=1&amp;framework=qd766&amp;period=2026-09\">") in html
     assert html.count("cập nhật lúc <time") == 6

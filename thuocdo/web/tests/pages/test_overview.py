@@ -50,11 +50,11 @@ def test_provinces_ranked_with_score_change_and_trend(stream, as_role):
     # Rank 1 (the only province with a stream); score as the evaluation engine computes it; August had no
     # dossiers (nothing scored), so there is no change; 80,0 % on time; 8 weekly points of the trend.
     points = f"{phu_tho.score.total:.2f}".replace(".", ",")
-    assert cells[:6] == ["1", "Tỉnh Phú Thọ", points, "—", "—", "80,0%"]
+    assert cells[:6] == ["1", "Tỉnh Phú Thọ", f"{points} / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "80,0%"]
     assert cells[6] == ("Tỷ lệ đúng hạn: 27/07 —; 03/08 —; 10/08 —; 17/08 —; 24/08 —; "
                         "31/08 100,0%; 07/09 50,0%; 14/09 100,0%")
     # Provinces without a dossier stream have no score and no rank.
-    assert row(html, "79")[:4] == ["—", "Thành phố Hồ Chí Minh", "—", "—"]
+    assert row(html, "79")[:4] == ["—", "Thành phố Hồ Chí Minh", "chưa có số liệu", "—"]
 
 
 def test_the_map_has_every_commune_coloured_by_on_time_rate(stream, as_role):

@@ -30,11 +30,13 @@ def test_province_page_for_each_role_that_may_read_it(stream, as_role, role):
     assert "Chưa có sở, ngành nào của tỉnh trong hệ thống." in html
     # Score, grade, compared period's score, change, received, on time, overdue now. August scored nothing
     # (no dossiers: every indicator not applicable), so there is no score to compare with and no change.
-    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "15,00", "—", "—", "—", "4", "100,0%", "1"]
-    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "13,33", "—", "—", "—", "3", "66,7%", "0"]
-    # Every other commune: no dossier, progress not applicable (0 points): they share rank 3.
+    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "15,00 / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "—", "4",
+                                   "100,0%", "1"]
+    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "13,33 / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "—", "3",
+                                 "66,7%", "0"]
+    # Every other commune: no dossier, progress not applicable: không phát sinh, ranked apart (no rank).
     other = Unit.objects.filter(province_code="25", level="commune").exclude(code__in=[LAM_THAO, PHU_MY]).first()
-    assert row(html, other.code) == ["3", other.name, "0,00", "—", "—", "—", "0", "—", "0"]
+    assert row(html, other.code) == ["—", other.name, "không phát sinh", "—", "—", "—", "0", "—", "0"]
 
 
 def test_the_map_is_zoomed_to_the_province(stream, as_role):
@@ -58,9 +60,9 @@ def test_worst_lists(stream, as_role):
     overdue = worst[worst.index("Nhiều hồ sơ quá hạn nhất"):worst.index("Tải hồ sơ mỗi ngày cao nhất")]
     assert overdue.count("<li>") == 1 and 'href="/u/08494/">Xã Lâm Thao</a> <b>1</b>' in overdue
     load = worst[worst.index("Tải hồ sơ mỗi ngày cao nhất"):]
-    # 4 and 3 dossiers over the 30 days of September.
+    # 4 and 3 dossiers over the 15 days of September elapsed (read on the 15th), not its 30.
     assert load.count("<li>") == 2
-    assert 'Xã Lâm Thao</a> <b>0,1</b>' in load and 'Xã Phú Mỹ</a> <b>0,1</b>' in load
+    assert 'Xã Lâm Thao</a> <b>0,3</b>' in load and 'Xã Phú Mỹ</a> <b>0,2</b>' in load
     assert load.index("Xã Lâm Thao") < load.index("Xã Phú Mỹ")
 
 
@@ -75,7 +77,7 @@ def test_two_periods_compared(stream, as_role):
     html = client.get("/u/25/", {"period": SEPTEMBER, "compare": "2026-08"}).content.decode()
     assert "so với Tháng 8/2026" in html
     # August: Lâm Thao resolved 1, late: progress 0 of 20 points → change +15,00.
-    assert row(html, LAM_THAO)[2:6] == ["15,00", "—", "0,00", "+15,00"]
+    assert row(html, LAM_THAO)[2:6] == ["15,00 / 20 điểm có số liệu · 1/6 nhóm", "—", "0,00", "+15,00"]
     assert tiles(html)["received-compare"] == "1" and tiles(html)["ontime-compare"] == "0,0%"
     html = client.get("/u/25/", {"period": SEPTEMBER, "compare": "2026-09-01..2026-09-07"}).content.decode()
     # 1–7 September: Lâm Thao 2 received, 1 resolved early, pending at the 7th: LT-2 (within) → 2/2.
