@@ -7,6 +7,7 @@ from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.explain import dossier_page
 from thuocdo.evaluation.periods import shown
 from thuocdo.metrics import codes
+from thuocdo.procedures.names import procedure_names
 from thuocdo.web.access import LoginRequired, login_redirect, readable_unit_or_deny
 from thuocdo.web.labels import METRIC_LABELS, OUTCOME_LABELS
 from thuocdo.web.picker import choose
@@ -30,7 +31,9 @@ def dossier_list(request, code: str):
     except ValueError:  # not a number, or more than 4,300 digits: the first page
         page_number = 1
     page = dossier_page(behind(unit, metric, choice.period), page_number)
+    names = procedure_names({row["procedure_code"] for row in page["dossiers"]})
     for row in page["dossiers"]:
+        row["procedure_name"] = names.get(row["procedure_code"], "")
         row["channel_label"] = CHANNEL_LABELS.get(row["channel"], "")
         row["outcome_label"] = OUTCOME_LABELS.get(Outcome(row["outcome"]), row["outcome"])
     return render(request, "web/dossiers.html", {
