@@ -27,6 +27,7 @@ demo: install var/secret_key
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo migrate --no-input -v 0
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo load_units
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo frameworks load
+	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo procedures simulate --if-empty --seed 1
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo create_demo_accounts
 	@echo "Mô phỏng $(DEMO_DAYS) ngày hoạt động toàn quốc (quy mô $(DEMO_SCALE)); lần đầu mất vài phút…"
 	SECRET_KEY=$$(cat var/secret_key) $(BIN)/thuocdo simulate --ingest --if-empty --seed 1 \
