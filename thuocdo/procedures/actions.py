@@ -62,7 +62,7 @@ def import_procedures(actor: Actor, path: Path, progress: Callable[[int], None] 
         result.rows += 1
         if progress and result.rows % PROGRESS_EVERY == 0:
             progress(result.rows)
-        row, errors = check_row(number, cells, set(existing) | set(wanted), provinces)
+        row, errors = check_row(number, cells, _Known(existing, wanted), provinces)
         if row is not None:
             errors = _conflicts(row, wanted, first_row, publications)
         if errors:
@@ -87,6 +87,16 @@ def import_procedures(actor: Actor, path: Path, progress: Callable[[int], None] 
         _mark_provinces(touched_provinces)
         transaction.on_commit(names.clear)
     return result
+
+
+class _Known:
+    """Codes stored or given on an earlier row (no set rebuilt per row: 80,000 rows would be quadratic)."""
+
+    def __init__(self, *sources: dict) -> None:
+        self.sources = sources
+
+    def __contains__(self, code: object) -> bool:
+        return any(code in source for source in self.sources)
 
 
 def _conflicts(row, wanted, first_row, publications) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -102,7 +102,7 @@ def _cells(record: dict) -> dict:
     return out
 
 
-def check_row(number: int, cells: dict, known: set[str], provinces: set[str]) -> tuple[Row | None, list[str]]:
+def check_row(number: int, cells: dict, known: Container[str], provinces: set[str]) -> tuple[Row | None, list[str]]:
     """The row checked against the format; errors read "dòng 12, online_level: phải là …"."""
     if "_error" in cells:
         return None, [f"dòng {number}: {cells['_error']}"]

@@ -162,3 +162,19 @@ def test_command_prints_the_summary_and_refuses_unknown_files(tmp_path):
         call_command("import", "procedures", str(write(tmp_path, "a.txt", "x")))
     with pytest.raises(CommandError, match="thiếu cột code"):
         call_command("import", "procedures", str(write(tmp_path, "a.csv", "ma,ten\n1,2\n")))
+
+
+def test_a_long_file_prints_progress(tmp_path):
+    lines = [HEADER, "1.000001,Thủ tục một,Hộ tịch,commune,3,full,1,0,0,,,,,,"]
+    lines += [f"1.{n:06d},Thủ tục {n},Hộ tịch,province,5,partial,0,0,0,25,2025-07-01,2025-07-01,,,1"
+              for n in range(2, 10_002)]
+    path = write(tmp_path, "dai.csv", "\n".join(lines) + "\n")
+    out = StringIO()
+    call_command("import", "procedures", str(path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "  đã đọc 5.000 dòng…",
+        "  đã đọc 10.000 dòng…",
+        "Tệp dai.csv: 10.001 dòng, 0 dòng bị từ chối",
+        "Thủ tục: mới 10.001, cập nhật 0, không đổi 0",
+        "Công bố: mới 10.000, cập nhật 0, không đổi 0",
+    ]
