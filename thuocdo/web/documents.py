@@ -132,6 +132,36 @@ class WeeklyReport:
         return (province.name.upper() if province is not None else ""), f"UBND {self.unit.name.upper()}"
 
     @property
+    def number_line(self) -> str:
+        """"Số:      /BC-UBND": the number is left blank, the clerk writes it when the document is registered."""
+        if self.unit.level in (Level.PROVINCE, Level.COMMUNE):
+            return "Số:          /BC-UBND"
+        return f"Số:          /BC-{_initials(self.issuer[1])}"
+
+    @property
+    def recipients(self) -> list[str]:
+        """The "Nơi nhận" list, bottom left: the superior first (để báo cáo), the archive (Lưu: VT) last."""
+        if self.unit.level == Level.NATIONAL:
+            return ["Thủ tướng Chính phủ (để báo cáo);", "Văn phòng Chính phủ;", "Bộ Nội vụ;",
+                    "UBND các tỉnh, thành phố;", "Lưu: VT."]
+        if self.unit.level == Level.PROVINCE:
+            return ["Văn phòng Chính phủ (để báo cáo);",
+                    "Chủ tịch, các Phó Chủ tịch UBND tỉnh;", "UBND các xã, phường, đặc khu;", "Lưu: VT."]
+        province = self.unit.parent
+        above = f"UBND {_lower_kind(province)}" if province is not None else "UBND cấp trên"
+        if self.unit.level == Level.AGENCY:
+            return [f"{above} (để báo cáo);", "Lưu: VT."]
+        return [f"{above} (để báo cáo);", f"Văn phòng {above};",
+                f"Chủ tịch, các Phó Chủ tịch UBND {_kind(self.unit)};", "Lưu: VT."]
+
+    @property
+    def signer(self) -> tuple[str, str]:
+        """(authority line, position) of the signature block: "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"."""
+        if self.unit.level in (Level.PROVINCE, Level.COMMUNE):
+            return "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"
+        return "", "THỦ TRƯỞNG ĐƠN VỊ"
+
+    @property
     def place_and_date(self) -> str:
         """"Phú Thọ, ngày 17 tháng 8 năm 2026": the unit's place name (Hà Nội for the nation)."""
         place = "Hà Nội" if self.unit.level == Level.NATIONAL else self.unit.short_name
@@ -139,9 +169,15 @@ class WeeklyReport:
         return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
 
     @property
-    def ranking_lines(self) -> list[tuple[ScoreRow, str]]:
-        """Each ranking row with its score as the report writes it: "18,72 / 20 điểm có số liệu · 1/6 nhóm"."""
-        return [(row, coverage_of(self.framework, row.score).label()) for row in self.ranking]
+    def ranking_lines(self) -> list[tuple[ScoreRow, str, bool]]:
+        """Each ranking row with its score as the report writes it ("18,72 / 20 điểm có số liệu · 1/6 nhóm")
+        and whether it is the reporting unit's own row (highlighted, marked "(*)")."""
+        return [(row, coverage_of(self.framework, row.score).label(), row.unit.code == self.unit.code)
+                for row in self.ranking]
+
+    @property
+    def own_row_listed(self) -> bool:
+        return any(row.unit.code == self.unit.code for row in self.ranking)
 
     @property
     def title(self) -> str:
@@ -192,6 +228,21 @@ def vi_number(value, decimals: int | None = None) -> str:
         decimals = 0 if float(value).is_integer() else 2
     with translation.override("vi"):
         return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def _kind(unit: Unit) -> str:
+    """"xã" for Xã Lâm Thao, "phường", "đặc khu", "tỉnh", "thành phố": the name's leading words."""
+    return unit.name[: len(unit.name) - len(unit.short_name)].strip().lower() or unit.name
+
+
+def _lower_kind(unit: Unit) -> str:
+    """"tỉnh Phú Thọ" for Tỉnh Phú Thọ, as a recipient is written mid-sentence."""
+    return f"{_kind(unit)} {unit.short_name}" if unit.name.endswith(unit.short_name) else unit.name
+
+
+def _initials(name: str) -> str:
+    """"SỞ NỘI VỤ" → "SNV": the usual abbreviation of an issuing body in a document number."""
+    return "".join(word[0] for word in name.split() if word[0].isalpha()) or "TĐ"
 
 
 def _number(value: Decimal | None) -> float | None:
