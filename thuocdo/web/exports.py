@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import BytesIO
 
 from django.http import HttpResponse
 from django.utils import timezone
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from thuocdo.accounts.permissions import Actor, readable_units
 from thuocdo.alerts.queries import current_alerts
@@ -20,6 +24,8 @@ from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.periods import Period, PeriodKind, parse_period, shown
 from thuocdo.evaluation.queries import ranking
 from thuocdo.evaluation.store import UnknownFramework, current_framework
+from thuocdo.metrics import codes
+from thuocdo.metrics.bulk import pending_values, stored_values
 from thuocdo.metrics.queries import metric_totals
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
@@ -29,6 +35,10 @@ from thuocdo.web.picker import FRAMEWORKS, bounded, default_period
 
 DEFAULT_FRAMEWORK = "qd766"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The dossier counts and rate written beside the scores, after the group points (issue 11 §5).
+FIGURE_HEADERS = ["Hồ sơ tiếp nhận", "Hồ sơ đã giải quyết", "Giải quyết đúng hạn (gồm trước hạn)",
+                  "Giải quyết quá hạn", "Tỷ lệ giải quyết đúng hạn (%)", "Đang giải quyết quá hạn (cuối kỳ)"]
+FIGURE_METRICS = (codes.RECEIVED, codes.RESOLVED, codes.RESOLVED_EARLY, codes.RESOLVED_ON_TIME, codes.RESOLVED_LATE)
 
 
 def ranking_xlsx(request, code: str):
@@ -42,8 +52,46 @@ def ranking_xlsx(request, code: str):
     framework = _framework(request.GET.get("framework") or DEFAULT_FRAMEWORK)
     level, parent = ranking_scope(unit, request.GET.get("level", ""))
     rows = _readable_rows(request, ranking(framework, level, parent, period))
+    if unit.level in (Level.COMMUNE, Level.AGENCY):
+        # A commune's (agency's) page exports its own line, ranked among its province's peers.
+        rows = [row for row in rows if row.unit.code == unit.code]
     content = documents.ranking_workbook(documents.ranking_title(level, parent), framework, period, level, rows)
-    return _attachment(content, XLSX, f"xep-hang-{unit.code}-{framework.code}-{period.code}.xlsx")
+    return _attachment(with_figures(content, rows, period), XLSX,
+                       f"xep-hang-{unit.code}-{framework.code}-{period.code}.xlsx")
+
+
+def with_figures(content: bytes, rows, period: Period) -> bytes:
+    """The ranking workbook with each unit's dossier counts and on-time rate for the period, beside its scores.
+
+    Received, resolved, resolved in time (early or on time), resolved late and the on-time rate (in time /
+    resolved, as the pages show it, one decimal; empty with nothing resolved) over the period; pending past
+    their due time at the period's end (now, for a period reaching today). Two grouped reads for all rows.
+    """
+    book = load_workbook(BytesIO(content))
+    sheet = book.active
+    units = [row.unit for row in rows]
+    counts = stored_values([u.code for u in units], period.start, period.end, FIGURE_METRICS)
+    pending = pending_values(units, period.end) if units else {}
+    first = sheet.max_column + 1
+    for offset, header in enumerate(FIGURE_HEADERS):
+        cell = sheet.cell(row=3, column=first + offset, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(first + offset)].width = 14
+    for line in range(4, sheet.max_row + 1):
+        code = sheet.cell(row=line, column=2).value  # column B: the unit's code
+        got = counts.get(code, {})
+        received, resolved, late = (int(got.get(m, 0) or 0) for m in (codes.RECEIVED, codes.RESOLVED,
+                                                                          codes.RESOLVED_LATE))
+        in_time = int(got.get(codes.RESOLVED_EARLY, 0) or 0) + int(got.get(codes.RESOLVED_ON_TIME, 0) or 0)
+        rate = round(100 * in_time / resolved, 1) if resolved else None
+        overdue = int(pending.get(code, {}).get(codes.PENDING_OVERDUE, 0) or 0)
+        for offset, value in enumerate((received, resolved, in_time, late, rate, overdue)):
+            cell = sheet.cell(row=line, column=first + offset, value=value)
+            cell.number_format = "0.0" if offset == 4 else "#,##0"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def weekly_report_pdf(request, code: str):

@@ -24,7 +24,12 @@ pytestmark = pytest.mark.django_db
 HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Trên số điểm có số liệu", "Phạm vi số liệu", "Xếp loại",
            "Thay đổi so với kỳ trước",
            "Công khai, minh bạch (tối đa 18)", "Tiến độ giải quyết (tối đa 20)", "Dịch vụ công trực tuyến (tối đa 12)",
-           "Thanh toán trực tuyến (tối đa 10)", "Số hóa hồ sơ (tối đa 22)", "Mức độ hài lòng (tối đa 18)"]
+           "Thanh toán trực tuyến (tối đa 10)", "Số hóa hồ sơ (tối đa 22)", "Mức độ hài lòng (tối đa 18)",
+           "Hồ sơ tiếp nhận", "Hồ sơ đã giải quyết", "Giải quyết đúng hạn (gồm trước hạn)", "Giải quyết quá hạn",
+           "Tỷ lệ giải quyết đúng hạn (%)", "Đang giải quyết quá hạn (cuối kỳ)"]
+# Week 37's counts beside the scores: received, resolved, in time, late, on-time rate, overdue at its end.
+LAM_THAO_W37 = [5, 3, 2, 1, 66.7, 1]
+PHU_MY_W37 = [1, 1, 1, 0, 100, 0]
 # Only progress (Tiến độ giải quyết, 20 points) has data: a score out of 20, never out of 100.
 PARTIAL = ("1/6 nhóm; Chưa có số liệu: Công khai, minh bạch; Dịch vụ công trực tuyến; "
            "Thanh toán trực tuyến; Số hóa hồ sơ; Mức độ hài lòng")
@@ -92,9 +97,9 @@ def test_province_ranking_as_excel(week_37, province_officer):
     # Only progress (TDGQ) has data. Phú Mỹ resolved its one dossier early: 20 of 20; nothing was scored
     # the week before, so no change. Lâm Thao resolved 2 of 3 in time: 12, against 20 in week 36.
     assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, 20, PARTIAL, None, None, None, 20, None, None, None,
-                                 None]
+                                 None, *PHU_MY_W37]
     assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
-                                 None]
+                                 None, *LAM_THAO_W37]
     # The 146 other communes of Phú Thọ resolved nothing: không phát sinh, no points shown and no rank.
     assert sheet.max_row == 3 + 148
     apart = [_values(sheet, row) for row in range(6, 152)]
@@ -107,7 +112,7 @@ def test_a_commune_officer_exports_only_its_own_line(week_37, commune_officer):
     assert sheet["A1"].value == "Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ"
     assert sheet.max_row == 4
     assert _values(sheet, 4) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
-                                 None]
+                                 None, *LAM_THAO_W37]
 
 
 def test_exports_of_another_commune_are_denied(week_37, commune_officer):
