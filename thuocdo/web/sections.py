@@ -23,6 +23,7 @@ from thuocdo.evaluation.explain import explain
 from thuocdo.evaluation.score_rows import stored_scores
 from thuocdo.metrics import codes
 from thuocdo.metrics.series import daily_median, daily_values, days
+from thuocdo.procedures.names import procedure_names
 from thuocdo.units.cache import units_by_code
 from thuocdo.units.choices import Level
 from thuocdo.units.models import Unit
@@ -238,7 +239,28 @@ def build_score(unit: Unit, choice: Choice) -> dict:
     rank, peers = boards.commune_rank(choice, unit)
     coverage, shared = score_coverage(unit, choice)
     return {"explanation": explanation, "rank": rank, "peers": peers, "at": at, "record_metrics": codes.DOSSIER_CODES,
-            "coverage": coverage, "shared": shared}
+            "coverage": coverage, "shared": shared, "late_lists": late_lists(explanation)}
+
+
+# The late and overdue dossiers of an indicator that counts dossiers, as the parts its numbers leave out:
+# resolved = early + on time + late, pending = within deadline + overdue (domain.md §2, form II.06a).
+_PARTS = ((codes.RESOLVED_LATE, codes.RESOLVED, (codes.RESOLVED_EARLY, codes.RESOLVED_ON_TIME)),
+          (codes.PENDING_OVERDUE, codes.PENDING, (codes.PENDING_WITHIN,)))
+
+
+def late_lists(explanation: dict) -> dict[str, list[tuple[str, int]]]:
+    """{indicator code: [(late or overdue metric, count)]} for indicators whose numbers come from dossiers."""
+    found = {}
+    for group in explanation["groups"]:
+        for indicator in group["indicators"]:
+            values = {m["code"]: m["value"] for m in indicator["metrics"]}
+            parts = []
+            for code, whole, known in _PARTS:
+                if code not in values and all(values.get(m) is not None for m in (whole, *known)):
+                    parts.append((code, int(values[whole] - sum(values[m] for m in known))))
+            if parts:
+                found[indicator["code"]] = parts
+    return found
 
 
 def score_coverage(unit: Unit, choice: Choice) -> tuple[Coverage, int]:
@@ -261,9 +283,12 @@ def build_trends(unit: Unit, choice: Choice) -> dict:
 
 def build_overdue(unit: Unit, choice: Choice) -> dict:
     rows = pending_now(unit, codes.PENDING_OVERDUE)
-    return {"overdue": list(rows.values("dossier_code", "procedure_code", "accepted_at", "extended_due_at",
-                                        "supplements")[:OVERDUE_SHOWN]),
-            "overdue_count": rows.count(), "at": timezone.now(), "today": timezone.localdate()}
+    overdue = list(rows.values("dossier_code", "procedure_code", "accepted_at", "extended_due_at",
+                               "supplements")[:OVERDUE_SHOWN])
+    names = procedure_names({row["procedure_code"] for row in overdue})
+    for row in overdue:
+        row["procedure_name"] = names.get(row["procedure_code"], "")
+    return {"overdue": overdue, "overdue_count": rows.count(), "at": timezone.now(), "today": timezone.localdate()}
 
 
 def build_load(unit: Unit, choice: Choice) -> dict:
