@@ -25,6 +25,15 @@ class Trend:
     path: str
     width: int = SPARK_WIDTH
     height: int = SPARK_HEIGHT
+    low: float | None = None  # the scale the line is drawn on: bottom and top of the box
+    high: float | None = None
+
+    @classmethod
+    def drawn(cls, name: str, unit: str, labels: list[str], values: list[float | None], lo: float | None = None,
+              hi: float | None = None, width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> Trend:
+        """The trend with its line drawn on the scale lo–hi (the values' own lowest or highest where None)."""
+        low, high = spark_scale(values, lo, hi)
+        return cls(name, unit, labels, values, spark_path(values, lo, hi, width, height), width, height, low, high)
 
     @property
     def last(self) -> float | None:
@@ -35,14 +44,25 @@ class Trend:
         return list(zip(self.labels, self.values, strict=True))
 
 
-def spark_path(values: list[float | None], lo: float | None = None, hi: float | None = None,
-               width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> str:
-    """An SVG path through the values, left to right; a gap where a value is None."""
+def spark_scale(values: list[float | None], lo: float | None = None,
+                hi: float | None = None) -> tuple[float | None, float | None]:
+    """(bottom, top) of a sparkline's scale: lo and hi, or the lowest and highest known value."""
     known = [v for v in values if v is not None]
     if not known:
+        return None, None
+    return (min(known) if lo is None else lo), (max(known) if hi is None else hi)
+
+
+def spark_path(values: list[float | None], lo: float | None = None, hi: float | None = None,
+               width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT) -> str:
+    """An SVG path through the known values, left to right.
+
+    A None (a week without resolved dossiers has no on-time rate) keeps its place on the x axis and
+    the line runs straight across it: a rate line with gaps otherwise falls apart into dots.
+    """
+    lo, hi = spark_scale(values, lo, hi)
+    if lo is None:
         return ""
-    lo = min(known) if lo is None else lo
-    hi = max(known) if hi is None else hi
     span = (hi - lo) or 1
     step = width / max(len(values) - 1, 1)
     out = []
@@ -51,10 +71,9 @@ def spark_path(values: list[float | None], lo: float | None = None, hi: float | 
             continue
         x = round(n * step, 1)
         y = round(height - 2 - (min(max(value, lo), hi) - lo) / span * (height - 4), 1)
-        joined = n > 0 and values[n - 1] is not None
-        out.append(f"{'L' if joined else 'M'}{x:g} {y:g}")
-        if not joined and (n + 1 == len(values) or values[n + 1] is None):
-            out.append("h0")  # a lone point: drawn as a dot by the round line cap
+        out.append(f"{'L' if out else 'M'}{x:g} {y:g}")
+    if len(out) == 1:
+        out.append("h0")  # a single point: drawn as a dot by the round line cap
     return "".join(out)
 
 
@@ -89,7 +108,7 @@ def on_time_sparks(unit_codes: list[str], today: date, weeks: int = 8) -> dict[s
     # provinces (88 % against 95 %) stay visible, which a 0–100 scale flattens.
     known = [v for values in series.values() for v in values if v is not None]
     low = max(0, (int(min(known)) // 10) * 10 - 10) if known else 0
-    return {code: Trend(_("Tỷ lệ đúng hạn"), "%", labels, values, spark_path(values, low, 100, 64, 18), 64, 18)
+    return {code: Trend.drawn(_("Tỷ lệ đúng hạn"), "%", labels, values, low, 100, 64, 18)
             for code, values in series.items()}
 
 
@@ -112,7 +131,7 @@ def _three(figures: list[Figures], labels: list[str]) -> list[Trend]:
     on_time = [f.on_time_rate for f in figures]
     online = [f.online_share for f in figures]
     return [
-        Trend(_("Hồ sơ tiếp nhận"), "hồ sơ", labels, received, spark_path(received, 0)),
-        Trend(_("Tỷ lệ giải quyết đúng hạn"), "%", labels, on_time, spark_path(on_time, 0, 100)),
-        Trend(_("Tỷ lệ tiếp nhận trực tuyến"), "%", labels, online, spark_path(online, 0, 100)),
+        Trend.drawn(_("Hồ sơ tiếp nhận"), "hồ sơ", labels, received, 0),
+        Trend.drawn(_("Tỷ lệ giải quyết đúng hạn"), "%", labels, on_time, 0, 100),
+        Trend.drawn(_("Tỷ lệ tiếp nhận trực tuyến"), "%", labels, online, 0, 100),
     ]
