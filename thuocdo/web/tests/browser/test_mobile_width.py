@@ -2,7 +2,7 @@
 
 import pytest
 
-from thuocdo.web.tests.browser.conftest import log_in, record, screenshot
+from thuocdo.web.tests.browser.conftest import SCREENSHOTS, log_in, record, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -38,3 +38,18 @@ def test_no_page_is_wider_than_a_phone(page):
         screenshot(page, "mobile-" + (path.strip("/").replace("/", "-").split("?")[0] or "national"))
     record("scroll width at 390 px", widths)
     assert {path: width for path, width in widths.items() if width > WIDTH} == {}, wide
+
+
+def test_a_printed_page_has_no_navigation_forms_or_live_controls(page):
+    log_in(page, "trunguong")
+    page.goto("/u/25/")
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    hidden = ["header.top nav", "form.unit-search", "form.picker, .picker", "form.week-pick", ".exports", ".stamp",
+              "footer"]
+    shown = {selector: page.locator(selector).evaluate_all("(all) => all.filter((e) => e.offsetParent).length")
+             for selector in hidden}
+    assert shown == dict.fromkeys(hidden, 0)
+    assert page.locator("h1").is_visible()
+    assert page.locator("#ranking table").first.is_visible()
+    page.pdf(path=str(SCREENSHOTS / "print-province.pdf"))
