@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Q, QuerySet
 
 from thuocdo.dossiers.models import Dossier
-from thuocdo.dossiers.ontime import LOCAL_TZ, Outcome, local_date
+from thuocdo.dossiers.ontime import Outcome
 from thuocdo.errors import InvalidParameter
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.periods import SHOWN_CHARS, Period
@@ -97,95 +96,3 @@ def dossier_page(rows: QuerySet[Dossier], page: int) -> dict:
     current = paginator.get_page(page)
     return {"count": paginator.count, "page": current.number, "pages": paginator.num_pages,
             "dossiers": list(current.object_list)}
-
-
-# Filters of a dossier list, each read as of the list's moment (`list_moment`).
-LIST_STATUSES = ("overdue", "within", "waiting", "early", "on_time", "late")
-LIST_MIN_DAYS = (1, 3, 5, 10, 30)
-LIST_ORDERS = ("urgent", "received", "recent")
-
-
-def list_moment(end: date, now: datetime) -> datetime:
-    """The moment a list over a period ending `end` is read at: now, or the end of a past period's last day."""
-    return min(now, end_of_day(end))
-
-
-def _ended_by(as_of: datetime) -> Q:
-    return Q(ended_at__lte=as_of)
-
-
-def _pending_at(as_of: datetime) -> Q:
-    return Q(ended_at__isnull=True) | Q(ended_at__gt=as_of)
-
-
-def _overdue_at(as_of: datetime) -> Q:
-    """Pending dossiers overdue at `as_of` (`ontime.pending_class`; a pause that began later did not run then)."""
-    waiting = Q(paused_since__lte=as_of)
-    not_waiting = Q(paused_since__isnull=True) | Q(paused_since__gt=as_of)
-    return (Q(supplements__gte=2) | (not_waiting & Q(extended_due_at__lt=as_of))
-            | (waiting & Q(extended_due_at__lt=F("paused_since"))))
-
-
-def _status(name: str, as_of: datetime) -> Q:
-    pending = _pending_at(as_of)
-    return {
-        "overdue": pending & _overdue_at(as_of),
-        "within": pending & ~_overdue_at(as_of),
-        "waiting": pending & Q(paused_since__lte=as_of),
-        "early": _ended_by(as_of) & Q(outcome=Outcome.EARLY),
-        "on_time": _ended_by(as_of) & Q(outcome=Outcome.ON_TIME),
-        "late": _ended_by(as_of) & Q(outcome=Outcome.LATE),
-    }[name]
-
-
-def _due_at(as_of: datetime):
-    """The due time as of `as_of`: pushed back by a supplement pause running then (`ontime.effective_due_at`)."""
-    running = _pending_at(as_of) & Q(paused_since__lte=as_of)
-    pushed = F("extended_due_at") + ExpressionWrapper(Value(as_of) - F("paused_since"), output_field=DurationField())
-    return Case(When(running, then=pushed), default=F("extended_due_at"), output_field=DateTimeField())
-
-
-def _at_least_days(days: int, as_of: datetime) -> Q:
-    """At least `days` calendar days past the due date at `as_of` (`reasons.standing`'s days ≥ `days`).
-
-    Needs the `due_plus_days` alias (the due date plus `days`, on the local calendar) for ended dossiers.
-    """
-    # Pending: the due time as of the moment falls before the first instant of (moment's date − days + 1).
-    cutoff = datetime.combine(local_date(as_of) - timedelta(days=days - 1), time.min, tzinfo=LOCAL_TZ)
-    pending = (Q(paused_since__isnull=True) | Q(paused_since__gt=as_of)) & Q(extended_due_at__lt=cutoff)
-    waiting = Q(paused_since__lte=as_of, extended_due_at__lt=F("paused_since") + (cutoff - as_of))
-    return (_pending_at(as_of) & (pending | waiting)) | (_ended_by(as_of) & Q(due_plus_days__lte=F("ended_day")))
-
-
-def procedures_in(rows: QuerySet[Dossier]) -> list[str]:
-    """The procedure codes of a list's dossiers, sorted (empty codes left out)."""
-    found = rows.order_by().exclude(procedure_code="").values_list("procedure_code", flat=True).distinct()
-    return sorted(found)
-
-
-def refine(rows: QuerySet[Dossier], as_of: datetime, *, procedure: str = "", status: str = "", min_days: int = 0,
-           order: str = "received") -> QuerySet[Dossier]:
-    """A dossier list filtered by procedure, status and days past due at `as_of`, in `order`, all in SQL.
-
-    `order` "urgent": most days past due first (then most days left last), dossiers without a due date
-    at the end; "received": oldest accepted first; "recent": newest first. Values are checked by the caller.
-    """
-    if procedure:
-        rows = rows.filter(procedure_code=procedure)
-    if status:
-        rows = rows.filter(_status(status, as_of))
-    if min_days:
-        plus = ExpressionWrapper(F("extended_due_at") + timedelta(days=min_days), output_field=DateTimeField())
-        rows = rows.alias(due_plus_days=TruncDate(plus, tzinfo=LOCAL_TZ)).filter(_at_least_days(min_days, as_of))
-    if order == "recent":
-        return rows.order_by("-accepted_at", "dossier_code")
-    if order != "urgent":
-        return rows.order_by("accepted_at", "dossier_code")
-    due = _due_at(as_of)
-    stop = Case(When(_ended_by(as_of), then=F("ended_at")), default=Value(as_of), output_field=DateTimeField())
-    # Calendar days first (what the list shows), then the exact time past due within a day.
-    days = ExpressionWrapper(TruncDate(stop, tzinfo=LOCAL_TZ) - TruncDate(due, tzinfo=LOCAL_TZ),
-                             output_field=DurationField())
-    past = ExpressionWrapper(stop - due, output_field=DurationField())
-    return rows.alias(days_past=days, time_past=past).order_by(
-        F("days_past").desc(nulls_last=True), F("time_past").desc(nulls_last=True), "dossier_code")

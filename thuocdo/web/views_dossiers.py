@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.utils import timezone
 
+from thuocdo.dossiers.lists import MIN_DAYS, list_moment, procedures_in, refine
 from thuocdo.dossiers.ontime import Channel, Outcome
 from thuocdo.dossiers.reasons import standing, state_of
 from thuocdo.errors import InvalidParameter
-from thuocdo.evaluation.explain import LIST_MIN_DAYS, dossier_page, list_moment, procedures_in, refine
+from thuocdo.evaluation.explain import dossier_page
 from thuocdo.evaluation.periods import shown
 from thuocdo.metrics import codes
 from thuocdo.procedures.names import procedure_names
@@ -47,7 +48,7 @@ def _offered(value: str | None, offered) -> str:
 
 
 def _days(value: str | None) -> int:
-    return int(value) if value in {str(n) for n in LIST_MIN_DAYS} else 0
+    return int(value) if value in {str(n) for n in MIN_DAYS} else 0
 
 
 def _unit_label(unit_code: str, units: dict, national: bool) -> str:
@@ -98,5 +99,5 @@ def dossier_list(request, code: str):
         "unit": unit, "choice": choice, "metric": metric, "metric_label": METRIC_LABELS.get(metric, metric),
         "page": page, "metrics": [(m, METRIC_LABELS[m]) for m in codes.DOSSIER_CODES], "as_of": as_of,
         "chosen": chosen, "query": urlencode(kept), "procedures": [(c, names.get(c, "")) for c in procedures],
-        "statuses": statuses, "orders": ORDERS, "min_days": LIST_MIN_DAYS,
+        "statuses": statuses, "orders": ORDERS, "min_days": MIN_DAYS,
     })
