@@ -13,14 +13,16 @@ Phú Mỹ's PM-2 (due 05/09 17:00, processed 08/09: 3 days late).
 """
 
 import re
+from datetime import date, datetime
 
 import pytest
 
 from thuocdo.accounts.models import AuditEntry
 from thuocdo.accounts.permissions import Actor
 from thuocdo.dossiers.actions import ingest_dossier_events
+from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import Status
-from thuocdo.dossiers.tests.factories import LAM_THAO, PHU_MY, accepted, at, lifecycle
+from thuocdo.dossiers.tests.factories import ICT, LAM_THAO, PHU_MY, accepted, at, lifecycle
 from thuocdo.procedures import names as procedure_names
 from thuocdo.procedures.models import Procedure
 from thuocdo.web.tests.pages.conftest import SEPTEMBER
@@ -212,3 +214,16 @@ def test_national_overdue_tile_links_its_list(dossiers, as_role):
     tile = html[html.index('data-tile="overdue"'):]
     assert tile[:tile.index("</div>")].count(
         '<a href="/u/VN/ho-so/?metric=dossier.pending.overdue&amp;period=2026-09">Xem danh sách</a>') == 1
+
+
+def test_a_dossier_without_a_due_date_comes_last_and_is_within(dossiers, as_role):
+    # Ingest refuses an acceptance without a due date; a stored row may still lack one (the engine allows it).
+    Dossier.objects.create(province_code="25", dossier_code="N-1", unit_code=PHU_MY, outcome="pending",
+                           accepted_at=datetime(2026, 9, 14, 9, tzinfo=ICT), accepted_day=date(2026, 9, 14))
+    ingest_dossier_events(Actor.system(), [
+        accepted("N-2", at("2026-09-14", "10:00"), at("2026-09-20", "17:00"), unit=PHU_MY)])
+    client = as_role("admin")
+    assert _rows(_get(client, PHU_MY, metric=PENDING)) == [("N-2", "—", "còn 5 ngày", ""), ("N-1", "—", "", "")]
+    assert [r[0] for r in _rows(_get(client, PHU_MY, metric=PENDING, status="within"))] == ["N-2", "N-1"]
+    assert _rows(_get(client, PHU_MY, metric=PENDING, status="overdue")) == []
+    assert _rows(_get(client, PHU_MY, metric=PENDING, days="1")) == []
