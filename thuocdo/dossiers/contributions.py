@@ -48,21 +48,21 @@ def state_days(state: CompactState) -> tuple[date | None, date | None]:
     return accepted, ended
 
 
-def lag_seconds(lag_us: int | None) -> int | None:
-    """A sync lag in whole seconds, rounded up (24 h and 1 µs is past a 24-hour deadline)."""
-    return None if lag_us is None else -(-lag_us // 1_000_000)
+def sync_deadline_us() -> int:
+    """How long an event may take to reach us and still count as synced on time (DOSSIER_SYNC), in µs."""
+    return settings.DOSSIER_SYNC_DEADLINE_HOURS * 3_600_000_000
 
 
-def sync_deadline_seconds() -> int:
-    """How long an event may take to reach us and still count as synced on time (DOSSIER_SYNC)."""
-    return settings.DOSSIER_SYNC_DEADLINE_HOURS * 3600
+def synced_on_time(sync_lag: int | None, deadline_us: int) -> bool | None:
+    """Whether every event of a dossier reached us within the deadline; None when an arrival is unknown."""
+    return None if sync_lag is None else sync_lag <= deadline_us
 
 
 def contributions(state: CompactState, unit_code: str) -> list[Contribution]:
     """The counts one dossier puts in the store: received on its acceptance day, resolved on its end day."""
     accepted, ended = state_days(state)
     return contributions_of(unit_code, state.procedure_code, state.channel, accepted, ended, state.outcome,
-                            state.end_status, state.facts, lag_seconds(state.sync_lag))
+                            state.end_status, state.facts, synced_on_time(state.sync_lag, sync_deadline_us()))
 
 
 # A boolean sync field → (its "known" metric, its "yes" metric), counted on the acceptance day.
@@ -77,12 +77,13 @@ _COMPLETED = frozenset({Status.PROCESSED, Status.RETURNED})
 
 def contributions_of(
     unit_code: str, procedure_code: str, channel: int, accepted_day: date | None, ended_day: date | None,
-    outcome: str, end_status: int | None, facts: str = "", sync_lag: int | None = None,
+    outcome: str, end_status: int | None, facts: str = "", synced: bool | None = None,
 ) -> list[Contribution]:
     """The same, from a stored dossier row's columns (no need to re-classify its events).
 
-    `facts` is the dossier's sync fields as canonical JSON text, `sync_lag` its longest event
-    delay in seconds (None: unknown). Facts count only where known (see `metrics.codes.FACT_PAIRS`).
+    `facts` is the dossier's sync fields as canonical JSON text, `synced` whether every event reached
+    us within the sync deadline (None: unknown). Facts count only where known (`metrics.codes.FACT_PAIRS`);
+    per procedure only where a reader needs it (the catalogue's fee-bearing procedures paid online).
     """
     if accepted_day is None:
         return []
@@ -96,10 +97,10 @@ def contributions_of(
         end_metric = _END_METRIC.get(end_status)
         if end_metric:
             rows.append((unit_code, procedure_code, end_metric, ended_day))
-    if sync_lag is not None:
-        rows.append((unit_code, procedure_code, codes.SYNC_KNOWN, accepted_day))
-        if sync_lag <= sync_deadline_seconds():
-            rows.append((unit_code, procedure_code, codes.SYNC_ON_TIME, accepted_day))
+    if synced is not None:
+        rows.append((unit_code, "", codes.SYNC_KNOWN, accepted_day))
+        if synced:
+            rows.append((unit_code, "", codes.SYNC_ON_TIME, accepted_day))
     if facts:
         rows.extend(_fact_rows(unit_code, procedure_code, accepted_day, ended_day, end_status, orjson.loads(facts)))
     return rows
@@ -107,6 +108,9 @@ def contributions_of(
 
 def _fact_rows(unit_code: str, procedure_code: str, accepted_day: date, ended_day: date | None,
                end_status: int | None, facts: dict) -> list[Contribution]:
+    # Per-procedure store rows cost a row each; only the catalogue's "fee-bearing procedures paid online"
+    # reads one of these per procedure (`dossier.payment.online`). The others count for the unit alone.
+    paid_procedure, procedure_code = procedure_code, ""
     rows = []
     fee = facts.get("fee_amount")
     if fee is not None:
@@ -117,7 +121,7 @@ def _fact_rows(unit_code: str, procedure_code: str, accepted_day: date, ended_da
             if paid is not None:
                 rows.append((unit_code, procedure_code, codes.PAYMENT_KNOWN, accepted_day))
                 if paid:
-                    rows.append((unit_code, procedure_code, codes.PAYMENT_ONLINE, accepted_day))
+                    rows.append((unit_code, paid_procedure, codes.PAYMENT_ONLINE, accepted_day))
     for name, known, yes in _ON_ACCEPTANCE:
         value = facts.get(name)
         if value is not None:

@@ -63,9 +63,11 @@ class Dossier(models.Model):
     accepted_day = models.DateField("ngày tiếp nhận", null=True, blank=True)
     ended_day = models.DateField("ngày kết thúc xử lý", null=True, blank=True)
     # The national sync fields its events carried (canonical JSON text; an absent field is unknown), and
-    # the longest any of its events took to reach us, in whole seconds (null: an arrival is unknown).
-    facts = models.TextField("trường đồng bộ", default="", blank=True)
-    sync_lag_s = models.BigIntegerField("độ trễ đồng bộ lớn nhất (giây)", null=True, blank=True)
+    # whether every event reached us within DOSSIER_SYNC_DEADLINE_HOURS (null: an arrival is unknown).
+    # A yes/no, not the lag itself: it changes at most once, so most events still leave the row's
+    # indexed state alone (pipeline's events-only rewrite).
+    facts = models.TextField("trường đồng bộ", default="", db_default="", blank=True)
+    synced = models.BooleanField("đồng bộ đúng hạn", null=True, blank=True)
     events = models.JSONField("sự kiện", default=list)
 
     class Meta:

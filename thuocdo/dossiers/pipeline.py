@@ -25,7 +25,7 @@ from thuocdo.db import (
     update_by_id,
     upsert_replace,
 )
-from thuocdo.dossiers.contributions import contributions_of, day_of, lag_seconds, state_days
+from thuocdo.dossiers.contributions import contributions_of, day_of, state_days, sync_deadline_us, synced_on_time
 from thuocdo.dossiers.models import Dossier, DossierEvent
 from thuocdo.dossiers.ontime import NO_ARRIVAL, NO_DUE, classify_compact, to_micros
 from thuocdo.dossiers.validation import ValidEvent, encode_facts
@@ -40,7 +40,7 @@ EVENT_COLUMNS = (
 DOSSIER_COLUMNS = (
     "province_code", "dossier_code", "unit_code", "procedure_code", "channel", "accepted_at", "due_at",
     "extended_due_at", "paused_since", "supplements", "ended_at", "end_status", "outcome", "accepted_day",
-    "ended_day", "facts", "sync_lag_s", "events",
+    "ended_day", "facts", "synced", "events",
 )
 DOSSIER_KEY = ("province_code", "unit_code", "dossier_code")
 # A dossier's derived state: every column but its key and its events.
@@ -175,6 +175,7 @@ def apply_to_dossiers(new: list[ValidEvent], arrived_us: int | None = None) -> s
         for row in select_existing(DOSSIER_TABLE, DOSSIER_KEY, list(by_dossier), (*DOSSIER_KEY, *_STORED))
     }
     deltas: Counter = Counter()
+    deadline = sync_deadline_us()
     inserts, updates, event_updates = [], [], []
     adapt = micros_adapter()
     loads, dumps = orjson.loads, orjson.dumps
@@ -184,28 +185,30 @@ def apply_to_dossiers(new: list[ValidEvent], arrived_us: int | None = None) -> s
         if previous is not None:
             row_id, events_json, *old_state = previous
             old_state = _comparable(old_state)
-            procedure, channel, *_, end_status, outcome, accepted_day, ended_day, facts, lag = old_state
-            for c in contributions_of(unit_code, procedure, channel, accepted_day, ended_day, outcome, end_status,
-                                      facts, lag):
-                deltas[(province, *c)] -= 1
             added = (loads(events_json) if isinstance(events_json, str) else events_json) + added
         state = classify_compact(added)
         accepted_day, ended_day = state_days(state)
-        lag = lag_seconds(state.sync_lag)
-        for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
-                                  state.outcome, state.end_status, state.facts, lag):
-            deltas[(province, *c)] += 1
+        synced = synced_on_time(state.sync_lag, deadline)
         new_state = [
             state.procedure_code, state.channel, state.accepted_at, state.due_at, state.extended_due_at,
             state.paused_since, state.supplements, state.ended_at, state.end_status, state.outcome.value,
-            accepted_day, ended_day, state.facts, lag,
+            accepted_day, ended_day, state.facts, synced,
         ]
         events = dumps(added).decode()
         if previous is not None and new_state == old_state:
             # Most events (processing, a result returned after "processed") leave the class as it
-            # was: rewrite the event list only, so none of the table's indexes is touched.
+            # was: rewrite the event list only, so none of the table's indexes is touched, and the
+            # store does not move (the same state counts the same).
             event_updates.append((events, row_id))
             continue
+        if previous is not None:
+            procedure, channel, *_, end_status, outcome, old_accepted, old_ended, facts, was_synced = old_state
+            for c in contributions_of(unit_code, procedure, channel, old_accepted, old_ended, outcome, end_status,
+                                      facts, was_synced):
+                deltas[(province, *c)] -= 1
+        for c in contributions_of(unit_code, state.procedure_code, state.channel, accepted_day, ended_day,
+                                  state.outcome, state.end_status, state.facts, synced):
+            deltas[(province, *c)] += 1
         for i in _TIME_COLUMNS:
             new_state[i] = adapt(new_state[i])
         if previous is None:

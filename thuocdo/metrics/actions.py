@@ -80,7 +80,7 @@ def record_metric_values(
             errors.append("metric: mã chỉ tiêu chỉ gồm chữ thường, số, '_' và '.', ví dụ report.staff.quota")
         elif row.metric.startswith(DOSSIER_PREFIX):  # reserved for the dossier stream, known code or not
             errors.append(f"metric: {row.metric} được tính từ sự kiện hồ sơ, không nhận giá trị trực tiếp"
-                          if row.metric in codes.DOSSIER_CODES else
+                          if row.metric in codes.DOSSIER_CODES or row.metric in codes.FACT_CODES else
                           f"metric: mã bắt đầu bằng '{DOSSIER_PREFIX}' dành cho số liệu tính từ sự kiện hồ sơ")
         else:
             try:

@@ -67,7 +67,6 @@ FACT_PAIRS = {
     RATED_SATISFIED: RATED,
 }
 FACT_CODES = (*FACT_PAIRS.values(), *FACT_PAIRS)
-DOSSIER_CODES = DOSSIER_CODES + FACT_CODES
 
 
 # A denominator counted among another fact's dossiers: payment is known only for fee-bearing ones.

@@ -43,6 +43,9 @@ AUTHORITY = "catalogue.authority"
 ONLINE = "catalogue.online"
 ONLINE_FULL = "catalogue.online.full"
 FEE_PROCEDURES = "catalogue.fee_procedures"
+# Procedures whose documents can be replaced by data the state holds (population data connected):
+# QĐ 766 CITIZEN_DATA_CONNECTED_FORMALITY's live source.
+DATA_CONNECTED = "catalogue.data_connected"
 FEE_WITH_DOSSIERS = "catalogue.fee_procedures.with_dossiers"
 FEE_PAID_ONLINE = "catalogue.fee_procedures.paid_online"
 SERVICE_RECEIVED = "catalogue.online_service.received"
@@ -53,7 +56,7 @@ CERTIFIED_OFFERING = "catalogue.certified_copy.offering"
 # Counted over a province's publications: of every level for a province, commune-level for a commune.
 PUBLICATION_CODES = (PUBLISH_DUE, PUBLISH_ON_TIME, UPDATE_DUE, UPDATE_ON_TIME, PUBLISHED, PUBLISHED_CONTENT_FULL)
 # Counted over the procedures of the unit's own level published by the period's end.
-AUTHORITY_CODES = (AUTHORITY, ONLINE, ONLINE_FULL, FEE_PROCEDURES)
+AUTHORITY_CODES = (AUTHORITY, ONLINE, ONLINE_FULL, FEE_PROCEDURES, DATA_CONNECTED)
 FEE_DOSSIER_CODES = (FEE_WITH_DOSSIERS, FEE_PAID_ONLINE)  # from "dossier.received", "dossier.payment.online"
 SERVICE_CODES = (SERVICE_RECEIVED, SERVICE_RECEIVED_ONLINE)  # from "dossier.received", "dossier.received.online"
 CERTIFIED_CODES = (CERTIFIED_COMMUNES, CERTIFIED_OFFERING)
@@ -115,9 +118,10 @@ def _publication_counts(start: date, end: date, provinces: set[str] | None) -> d
         "n_online": Count("pk", filter=published_by_end & Q(procedure__online_level__in=ONLINE_LEVELS)),
         "n_online_full": Count("pk", filter=published_by_end & Q(procedure__online_level=OnlineLevel.FULL)),
         "n_fee": Count("pk", filter=published_by_end & Q(procedure__has_fee=True)),
+        "n_data": Count("pk", filter=published_by_end & Q(procedure__data_replaceable=True)),
     })
     names = dict(zip(("n_due", "n_on_time", "n_update_due", "n_update_on_time", "n_published", "n_content_full",
-                      "n_authority", "n_online", "n_online_full", "n_fee"),
+                      "n_authority", "n_online", "n_online_full", "n_fee", "n_data"),
                      (*PUBLICATION_CODES, *AUTHORITY_CODES), strict=True))
     return {(row["province_code"], row["level"]): {names[k]: row[k] for k in names} for row in rows}
 

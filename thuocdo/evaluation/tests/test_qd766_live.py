@@ -38,7 +38,7 @@ def _catalogue() -> None:
         Procedure(code=CERTIFIED, name="Chứng thực bản sao từ bản chính", field="Chứng thực", level="commune",
                   online_level="partial", has_fee=True, search_key="chung thuc"),
         Procedure(code=BIRTH, name="Đăng ký khai sinh", field="Hộ tịch", level="commune", online_level="full",
-                  search_key="dang ky khai sinh"),
+                  data_replaceable=True, search_key="dang ky khai sinh"),
         Procedure(code=LAND, name="Đăng ký biến động đất đai", field="Đất đai", level="commune", online_level="none",
                   has_fee=True, search_key="dang ky bien dong"),
     ]
@@ -119,7 +119,7 @@ def test_a_commune_is_scored_in_all_six_groups_from_its_dossiers_and_the_catalog
         "REUSED_DIGITIZED_DATA": Decimal("0.83"),  # min(2, 2 × (1/3) / 0.8)
         "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": Decimal("1.33"),  # 4 × 1/3
         "CITIZEN_DATA_CONNECTED_DOSSIER": Decimal("1.33"),  # VNeID 2 of 3: 2 × 2/3
-        "CITIZEN_DATA_CONNECTED_FORMALITY": None,  # no source of ours: no data, not 0
+        "CITIZEN_DATA_CONNECTED_FORMALITY": Decimal("0.67"),  # 1 of 3 procedures uses population data: 2 × 1/3
         "PETITION_PROCESSING_ON_TIME": None,  # feedback is issue 14: no data, and not the portal's "6 if none"
         "PETITION_HANDLING_SATISFACTION": None,
         "DOSSIER_RECEIVING_SATISFACTION": Decimal("4.44"),  # min(6, 6 × (2/3) / 0.9)
@@ -128,8 +128,8 @@ def test_a_commune_is_scored_in_all_six_groups_from_its_dossiers_and_the_catalog
     }
     assert score.points_by_group == {
         "CKMB": Decimal("8.83"), "TDGQ": Decimal("15.00"), "CLGQ": Decimal("9.67"), "TTTT": Decimal("5.50"),
-        "MDSH": Decimal("12.16"), "MDHL": Decimal("4.44")}
-    assert (score.total, score.complete, score.grade) == (Decimal("55.60"), True, "Trung bình")
+        "MDSH": Decimal("12.83"), "MDHL": Decimal("4.44")}
+    assert (score.total, score.complete, score.grade) == (Decimal("56.27"), True, "Trung bình")
     online = next(i for i in score.groups["CLGQ"].indicators if i.code == "ONLINE_SERVICES")
     assert online.source == 1  # the labelled estimate, not the portal's published score
 

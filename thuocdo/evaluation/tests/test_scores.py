@@ -44,9 +44,11 @@ def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
         {"code": LAM_THAO, "name": "Xã Lâm Thao", "level": "commune"}, 1, 20.0, 20.0)
     assert (second["unit"]["code"], second["rank"], second["total"], second["groups"]["TDGQ"]) == (
         PHU_MY, 2, 10.0, 10.0)
-    # Only the progress group has data (no portal figures imported): no grade, the other groups "no data".
+    # No portal figures imported and no sync field sent: progress, and DOSSIER_SYNC from the events' arrival
+    # (the fixture ingests them today, months after they occurred: 0 of them synced on time) have data;
+    # no grade, the other groups "no data".
     assert (first["grade"], first["groups"]["CKMB"], first["max"], first["framework"]) == (
-        None, None, 100.0, {"code": "qd766", "version": 1})
+        None, 0.0, 100.0, {"code": "qd766", "version": 1})
     # August had no dossiers: every indicator was not applicable (0 points, domain.md §3), so no change.
     assert (first["change"], second["change"]) == (None, None)
     # Communes with no dossiers in September: the stream exists (0 received), progress is not applicable
@@ -54,10 +56,10 @@ def test_communes_of_a_province_ranked_from_the_dossier_stream(stream):
     others = rows[2:]
     assert {(r["rank"], r["total"], r["groups"]["TDGQ"], r["coverage"]["status"]) for r in others} == {
         (None, 0.0, 0.0, "not_applicable")}
-    assert first["coverage"] == {"status": "partial", "covered": 20.0, "groups_with_data": 1, "groups": 6,
-                                 "without_data": ["Công khai, minh bạch", "Dịch vụ công trực tuyến",
-                                                  "Thanh toán trực tuyến", "Số hóa hồ sơ", "Mức độ hài lòng"],
-                                 "label": "20,00 / 20 điểm có số liệu · 1/6 nhóm"}
+    assert first["coverage"] == {"status": "partial", "covered": 26.0, "groups_with_data": 2, "groups": 6,
+                                 "without_data": ["Dịch vụ công trực tuyến", "Thanh toán trực tuyến", "Số hóa hồ sơ",
+                                                  "Mức độ hài lòng"],
+                                 "label": "20,00 / 26 điểm có số liệu · 2/6 nhóm"}
 
 
 def test_explanation_opens_into_numbers_and_dossiers(stream, client):

@@ -30,8 +30,9 @@ HEADERS = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Tr�
 # Week 37's counts beside the scores: received, resolved, in time, late, on-time rate, overdue at its end.
 LAM_THAO_W37 = [5, 3, 2, 1, 66.7, 1]
 PHU_MY_W37 = [1, 1, 1, 0, 100, 0]
-# Only progress (Tiến độ giải quyết, 20 points) has data: a score out of 20, never out of 100.
-PARTIAL = ("1/6 nhóm; Chưa có số liệu: Công khai, minh bạch; Dịch vụ công trực tuyến; "
+# Progress (Tiến độ giải quyết, 20 points) and DOSSIER_SYNC (6 of Công khai, minh bạch: the fixture's events
+# reach us long after they occurred, so 0 points) have data: a score out of 26, never out of 100.
+PARTIAL = ("2/6 nhóm; Chưa có số liệu: Dịch vụ công trực tuyến; "
            "Thanh toán trực tuyến; Số hóa hồ sơ; Mức độ hài lòng")
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_LINE = "Độc lập - Tự do - Hạnh phúc"
@@ -96,9 +97,9 @@ def test_province_ranking_as_excel(week_37, province_officer):
     assert _values(sheet, 3) == HEADERS
     # Only progress (TDGQ) has data. Phú Mỹ resolved its one dossier early: 20 of 20; nothing was scored
     # the week before, so no change. Lâm Thao resolved 2 of 3 in time: 12, against 20 in week 36.
-    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, 20, PARTIAL, None, None, None, 20, None, None, None,
+    assert _values(sheet, 4) == [1, PHU_MY, "Xã Phú Mỹ", 20, 26, PARTIAL, None, None, 0, 20, None, None, None,
                                  None, *PHU_MY_W37]
-    assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
+    assert _values(sheet, 5) == [2, LAM_THAO, "Xã Lâm Thao", 12, 26, PARTIAL, None, -8, 0, 12, None, None, None,
                                  None, *LAM_THAO_W37]
     # The 146 other communes of Phú Thọ resolved nothing: không phát sinh, no points shown and no rank.
     assert sheet.max_row == 3 + 148
@@ -111,7 +112,7 @@ def test_a_commune_officer_exports_only_its_own_line(week_37, commune_officer):
     sheet = _sheet(commune_officer.get("/u/08494/xuat/excel/?period=2026-W37"))
     assert sheet["A1"].value == "Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ"
     assert sheet.max_row == 4
-    assert _values(sheet, 4) == [2, LAM_THAO, "Xã Lâm Thao", 12, 20, PARTIAL, None, -8, None, 12, None, None, None,
+    assert _values(sheet, 4) == [2, LAM_THAO, "Xã Lâm Thao", 12, 26, PARTIAL, None, -8, 0, 12, None, None, None,
                                  None, *LAM_THAO_W37]
 
 
@@ -174,7 +175,7 @@ def test_weekly_report_of_a_commune(week_37, commune_officer):
     # Its line in the province's ranking (the other communes are not this officer's to read).
     assert "thứ hạng trong 148 đơn vị." in flat
     assert lines[lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1] == (
-        "2 Xã Lâm Thao (*) 12,00 / 20 điểm có số liệu · 1/6 nhóm — -8,00")
+        "2 Xã Lâm Thao (*) 12,00 / 26 điểm có số liệu · 2/6 nhóm — -8,00")
     assert "Phú Mỹ" not in text
     assert lines[lines.index("III. Cảnh báo trong tuần") + 1] == "Không có cảnh báo nào trong tuần."
 
@@ -203,7 +204,7 @@ def test_weekly_report_of_a_province(week_37, province_officer):
         assert line in lines
     assert "II. Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ" in lines
     first = lines.index("Hạng Đơn vị Tổng điểm Xếp loại Thay đổi") + 1
-    # Out of the 20 points with data (progress only); the communes that resolved nothing are ranked apart.
-    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 / 20 điểm có số liệu · 1/6 nhóm — —",
-                                      "2 Xã Lâm Thao 12,00 / 20 điểm có số liệu · 1/6 nhóm — -8,00",
+    # Out of the 26 points with data (progress, sync); the communes that resolved nothing are ranked apart.
+    assert lines[first:first + 3] == ["1 Xã Phú Mỹ 20,00 / 26 điểm có số liệu · 2/6 nhóm — —",
+                                      "2 Xã Lâm Thao 12,00 / 26 điểm có số liệu · 2/6 nhóm — -8,00",
                                       "— Phường Tân Hòa không phát sinh — —"]

@@ -89,6 +89,7 @@ class Site:
         self.run("load_units")
         self.run("frameworks", "load")
         self.run("create_demo_accounts")
+        self.run("procedures", "simulate", "--seed", "1")  # as `make demo`: the catalogue QĐ 766 reads
         self.run("simulate", "--ingest", "--seed", "1", "--start", start.isoformat(), "--days", str(SIM_DAYS),
                  "--scale", str(SIM_SCALE))
         self.run("collectstatic", "--no-input", "-v", "0")

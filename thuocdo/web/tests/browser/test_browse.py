@@ -51,6 +51,30 @@ def test_a_commune_officer_gets_403_on_another_commune(page, site):
     screenshot(page, "forbidden-other-commune")
 
 
+def _scores_out_of_100_are_complete(page, cells: str) -> int:
+    """Every score cell reading "/ 100" carries a grade (all six groups); a partial one names its coverage."""
+    texts = page.locator(cells).all_inner_texts()
+    for text in texts:
+        assert not ("/ 100" in text and "có số liệu" in text), text
+    return len(texts)
+
+
+def test_no_partial_score_reads_out_of_100(page, site):
+    """Issue 11 acceptance: after the demo's data, provinces and communes with dossiers are scored in all six
+    groups (the catalogue and the sync fields feed the 80 points beyond progress), and no page shows a partial
+    score as if the missing points were zero."""
+    log_in(page, "trunguong")
+    wait_until_live(page)
+    assert _scores_out_of_100_are_complete(page, "#provinces tr[data-unit] td") > 0
+    page.goto("/cong-khai/")
+    phu_tho = page.locator("tr[data-unit='25']").inner_text()
+    assert "/ 100" in phu_tho and "có số liệu" not in phu_tho, phu_tho  # complete: out of 100, with a grade
+    assert _scores_out_of_100_are_complete(page, "tr[data-unit] td") > 0
+    page.goto("/cong-khai/25/")
+    assert _scores_out_of_100_are_complete(page, "tr[data-unit] td") > 0
+    screenshot(page, "public-scoreboard-coverage")
+
+
 def test_the_public_scoreboard_works_logged_out(page, site):
     response = page.goto("/cong-khai/")
     assert response.status == 200

@@ -29,8 +29,8 @@ def test_commune_page_for_each_role(stream, as_role, role):
     assert response.status_code == 200
     assert tiles(html) == LAM_THAO_TILES
     assert re.findall(r'data-score="(\w+)">([^<]*)<', html) == [
-        ("total", "15,00"), ("grade", "chưa xếp loại"), ("rank", "1/2")]  # ranked with the 2 of the same coverage
-    assert "<b class=\"big\" data-score=\"total\">15,00</b> / 20 điểm có số liệu · 1/6 nhóm</div>" in html
+        ("total", "16,50"), ("grade", "chưa xếp loại"), ("rank", "1/2")]  # ranked with the 2 of the same coverage
+    assert "<b class=\"big\" data-score=\"total\">16,50</b> / 26 điểm có số liệu · 2/6 nhóm</div>" in html
     assert ("<div class=\"live-root\" hx-ext=\"sse\" "
             "sse-connect=\"/live/08494/?push=1&amp;framework=qd766&amp;period=2026-09\">") in html
     assert html.count("cập nhật lúc <time") == 6
@@ -51,7 +51,8 @@ def test_score_opens_into_numbers_and_dossiers(stream, as_role):
         ("Giải quyết trước hạn", "1", "/u/08494/ho-so/?metric=dossier.resolved.early&amp;period=2026-09"),
         ("Giải quyết đúng hạn", "1", "/u/08494/ho-so/?metric=dossier.resolved.on_time&amp;period=2026-09"),
     ]
-    assert "Công khai, minh bạch</span> <b>chưa có số liệu</b> / 18" in score
+    assert "Công khai, minh bạch</span> <b>1,50</b> / 18" in score  # DOSSIER_SYNC: 1 of 4 synced on time
+    assert "Số hóa hồ sơ</span> <b>chưa có số liệu</b> / 22" in score
 
 
 def test_dossiers_behind_a_number(stream, as_role):

@@ -17,7 +17,7 @@ from thuocdo.web.templatetags.scores import rank
 from thuocdo.web.tests.pages.conftest import SEPTEMBER
 from thuocdo.web.tests.pages.helpers import row
 
-PARTIAL = "/ 20 điểm có số liệu · 1/6 nhóm"
+PARTIAL = "/ 26 điểm có số liệu · 2/6 nhóm"
 
 
 def _no_hundred_beside_a_partial_score(html: str) -> None:
@@ -26,25 +26,25 @@ def _no_hundred_beside_a_partial_score(html: str) -> None:
 
 
 @pytest.mark.parametrize(("path", "unit", "expected"), [
-    ("/", "25", "14,29 " + PARTIAL),
-    ("/u/25/", LAM_THAO, "15,00 " + PARTIAL),
-    ("/cong-khai/", "25", "14,29 " + PARTIAL),
-    ("/cong-khai/25/", LAM_THAO, "15,00 " + PARTIAL),
+    ("/", "25", "16,00 " + PARTIAL),
+    ("/u/25/", LAM_THAO, "16,50 " + PARTIAL),
+    ("/cong-khai/", "25", "16,00 " + PARTIAL),
+    ("/cong-khai/25/", LAM_THAO, "16,50 " + PARTIAL),
 ])
 def test_rankings_show_the_coverage_and_never_out_of_100(stream, as_role, client, path, unit, expected):
     reader = client if path.startswith("/cong-khai/") else as_role("admin")
     html = reader.get(path, {"period": SEPTEMBER}).content.decode()
     assert row(html, unit)[2] == expected
     # The groups without data are named in the score's title.
-    assert ('title="Chưa có số liệu: Công khai, minh bạch; Dịch vụ công trực tuyến; Thanh toán trực tuyến; '
+    assert ('title="Chưa có số liệu: Dịch vụ công trực tuyến; Thanh toán trực tuyến; '
             'Số hóa hồ sơ; Mức độ hài lòng">') in html
     _no_hundred_beside_a_partial_score(html)
 
 
 def test_the_commune_page_shows_its_coverage_and_not_out_of_100(stream, as_role):
     html = as_role("commune").get(f"/u/{LAM_THAO}/", {"period": SEPTEMBER}).content.decode()
-    assert '<b class="big" data-score="total">15,00</b> / 20 điểm có số liệu · 1/6 nhóm</div>' in html
-    assert "Chưa có số liệu: Công khai, minh bạch; Dịch vụ công trực tuyến; Thanh toán trực tuyến; Số hóa hồ sơ; " \
+    assert '<b class="big" data-score="total">16,50</b> / 26 điểm có số liệu · 2/6 nhóm</div>' in html
+    assert "Chưa có số liệu: Dịch vụ công trực tuyến; Thanh toán trực tuyến; Số hóa hồ sơ; " \
            "Mức độ hài lòng" in html
     # The summary's "/ 100" is gone; a group's own maximum ("/ 20" beside Tiến độ giải quyết) stays.
     summary = html[html.index('<div class="scorebox">'):html.index('<p class="help">')]
@@ -56,7 +56,7 @@ def test_a_commune_with_no_dossier_reads_khong_phat_sinh(stream, as_role):
     apart = html[html.index('<tbody class="apart">'):]
     assert "Không xếp hạng: không phát sinh hoặc chưa có số liệu trong kỳ" in apart
     assert apart.count('<tr data-unit="') == 146
-    assert row(html, "08236")[:3] == ["2", "Xã Phú Mỹ", "13,33 " + PARTIAL]
+    assert row(html, "08236")[:3] == ["2", "Xã Phú Mỹ", "15,33 " + PARTIAL]
 
 
 def test_a_shared_rank_says_how_many_share_it():

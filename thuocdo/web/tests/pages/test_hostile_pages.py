@@ -37,12 +37,18 @@ STRICT = {
     "metric": ["nope", LONG],
     "level": ["nope", "national", LONG],
     "framework": ["nope", LONG],
+    "against": ["9999-12", "bc:9999", "2026-13", LONG],
 }
 # Wrong but harmless: the page falls back to a default (and says so) or the nearest page.
 LENIENT = {
     "framework": ["nope", LONG],
     "color": ["nope", LONG],
     "page": ["-1", "0", str(10**30), LONG],
+    "q": ["", "%", "_", "<script>alert(1)</script>", "\u0000", LONG],
+    "procedure": ["nope", LONG],
+    "status": ["nope", LONG],
+    "days": ["-1", "nan", str(10**30), LONG],
+    "sort": ["nope", LONG],
 }
 PAGE = {"period": STRICT, "compare": STRICT, "from": STRICT, "to": STRICT, "framework": LENIENT, "color": LENIENT}
 # route name → {parameter it reads: STRICT or LENIENT}
@@ -52,7 +58,11 @@ READS = {
     "web:public_province": {"period": STRICT, "compare": STRICT, "from": STRICT, "to": STRICT},
     "web:unit": PAGE,
     "web:unit_profile": {},  # POST only
-    "web:dossiers": {**PAGE, "metric": STRICT, "page": LENIENT},
+    "web:dossiers": {**PAGE, "metric": STRICT, "page": LENIENT, "procedure": LENIENT, "status": LENIENT,
+                     "days": LENIENT, "sort": LENIENT},
+    "web:change": {**PAGE, "against": STRICT},
+    "web:search": {"q": LENIENT},
+    "web:own_css": {},
     "web:fragment": PAGE,
     "live:export_xlsx": {"period": STRICT, "framework": STRICT, "level": STRICT},
     "live:export_weekly_pdf": {"week": STRICT, "framework": STRICT},

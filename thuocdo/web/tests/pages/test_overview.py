@@ -50,9 +50,10 @@ def test_provinces_ranked_with_score_change_and_trend(stream, as_role):
     # Rank 1 (the only province with a stream); score as the evaluation engine computes it; August had no
     # dossiers (nothing scored), so there is no change; 80,0 % on time; 8 weekly points of the trend.
     points = f"{phu_tho.score.total:.2f}".replace(".", ",")
-    assert cells[:6] == ["1", "Tỉnh Phú Thọ", f"{points} / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "80,0%"]
+    assert cells[:6] == ["1", "Tỉnh Phú Thọ", f"{points} / 26 điểm có số liệu · 2/6 nhóm", "—", "—", "80,0%"]
+    # The sparkline's description, then its scale (top and bottom of the drawn range).
     assert cells[6] == ("Tỷ lệ đúng hạn: 27/07 —; 03/08 —; 10/08 —; 17/08 —; 24/08 —; "
-                        "31/08 100,0%; 07/09 50,0%; 14/09 100,0%")
+                        "31/08 100,0%; 07/09 50,0%; 14/09 100,0%100%40%")
     # Provinces without a dossier stream have no score and no rank.
     assert row(html, "79")[:4] == ["—", "Thành phố Hồ Chí Minh", "chưa có số liệu", "—"]
 
@@ -62,8 +63,8 @@ def test_the_map_has_every_commune_coloured_by_on_time_rate(stream, as_role):
     dots = map_dots(html)
     assert len(dots) == 3321 == Unit.objects.filter(level="commune").count()
     by_code = {code: (cls, title) for cls, code, title in dots}
-    assert by_code["08494"] == ("k5", "Xã Lâm Thao, Phú Thọ · 15,00 điểm · đúng hạn 100,0% · 1 quá hạn")
-    assert by_code["08236"] == ("k2", "Xã Phú Mỹ, Phú Thọ · 13,33 điểm · đúng hạn 66,7%")
+    assert by_code["08494"] == ("k5", "Xã Lâm Thao, Phú Thọ · 16,50 điểm · đúng hạn 100,0% · 1 quá hạn")
+    assert by_code["08236"] == ("k2", "Xã Phú Mỹ, Phú Thọ · 15,33 điểm · đúng hạn 66,7%")
     # Communes outside the stream: no data, grey, no score.
     assert by_code["26704"] == ("k0", "Phường Phú Mỹ, Hồ Chí Minh")
     assert sum(1 for cls, _code, _title in dots if cls == "k0") == 3319

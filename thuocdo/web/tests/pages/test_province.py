@@ -30,9 +30,9 @@ def test_province_page_for_each_role_that_may_read_it(stream, as_role, role):
     assert "Chưa có sở, ngành nào của tỉnh trong hệ thống." in html
     # Score, grade, compared period's score, change, received, on time, overdue now. August scored nothing
     # (no dossiers: every indicator not applicable), so there is no score to compare with and no change.
-    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "15,00 / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "—", "4",
+    assert row(html, LAM_THAO) == ["1", "Xã Lâm Thao", "16,50 / 26 điểm có số liệu · 2/6 nhóm", "—", "—", "—", "4",
                                    "100,0%", "1"]
-    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "13,33 / 20 điểm có số liệu · 1/6 nhóm", "—", "—", "—", "3",
+    assert row(html, PHU_MY) == ["2", "Xã Phú Mỹ", "15,33 / 26 điểm có số liệu · 2/6 nhóm", "—", "—", "—", "3",
                                  "66,7%", "0"]
     # Every other commune: no dossier, progress not applicable: không phát sinh, ranked apart (no rank).
     other = Unit.objects.filter(province_code="25", level="commune").exclude(code__in=[LAM_THAO, PHU_MY]).first()
@@ -45,7 +45,7 @@ def test_the_map_is_zoomed_to_the_province(stream, as_role):
     assert len(dots) == 148 == Unit.objects.filter(level="commune", province_code="25").count()
     assert {code for _cls, code, _t in dots} == set(
         Unit.objects.filter(level="commune", province_code="25").values_list("code", flat=True))
-    assert ('k5', LAM_THAO, "Xã Lâm Thao · 15,00 điểm · đúng hạn 100,0% · 1 quá hạn") in dots
+    assert ('k5', LAM_THAO, "Xã Lâm Thao · 16,50 điểm · đúng hạn 100,0% · 1 quá hạn") in dots
     assert 'viewBox="0 0 665 1000"' in html  # fitted to Phú Thọ's communes, taller than wide
 
 
@@ -76,14 +76,14 @@ def test_two_periods_compared(stream, as_role):
     ])
     html = client.get("/u/25/", {"period": SEPTEMBER, "compare": "2026-08"}).content.decode()
     assert "so với Tháng 8/2026" in html
-    # August: Lâm Thao resolved 1, late: progress 0 of 20 points → change +15,00.
-    assert row(html, LAM_THAO)[2:6] == ["15,00 / 20 điểm có số liệu · 1/6 nhóm", "—", "0,00", "+15,00"]
+    # August: Lâm Thao resolved 1, late: progress 0 of 20 points, its events synced late: 0 of 6 → +16,50.
+    assert row(html, LAM_THAO)[2:6] == ["16,50 / 26 điểm có số liệu · 2/6 nhóm", "—", "0,00", "+16,50"]
     assert tiles(html)["received-compare"] == "1" and tiles(html)["ontime-compare"] == "0,0%"
     html = client.get("/u/25/", {"period": SEPTEMBER, "compare": "2026-09-01..2026-09-07"}).content.decode()
     # 1–7 September: Lâm Thao 2 received, 1 resolved early, pending at the 7th: LT-2 (within) → 2/2.
     assert "so với 01/09/2026–07/09/2026" in html
-    assert row(html, LAM_THAO)[4:6] == ["20,00", "−5,00"]
-    assert row(html, PHU_MY)[4:6] == ["10,00", "+3,33"]
+    assert row(html, LAM_THAO)[4:6] == ["20,00", "−3,50"]
+    assert row(html, PHU_MY)[4:6] == ["10,00", "+5,33"]
 
 
 def test_commune_officers_cannot_open_the_province(stream, as_role):

@@ -22,7 +22,7 @@ def test_provinces_logged_out(stream, users, client):
     phu_tho = next(r for r in ranking(framework, "province", None, parse_period(SEPTEMBER)) if r.unit.code == "25")
     # Only progress (20 points) has data: the score reads out of those 20, never out of 100.
     assert row(html, "25") == ["1", "Tỉnh Phú Thọ",
-                               f"{phu_tho.score.total:.2f}".replace(".", ",") + " / 20 điểm có số liệu · 1/6 nhóm", "—"]
+                               f"{phu_tho.score.total:.2f}".replace(".", ",") + " / 26 điểm có số liệu · 2/6 nhóm", "—"]
     assert row(html, "79") == ["—", "Thành phố Hồ Chí Minh", "chưa có số liệu", "—"]
     assert 'href="/cong-khai/25/?period=2026-09"' in html
 
@@ -30,8 +30,8 @@ def test_provinces_logged_out(stream, users, client):
 def test_communes_of_a_province_logged_out(stream, users, client):
     html = client.get("/cong-khai/25/", {"period": SEPTEMBER}).content.decode()
     assert html.count('<tr data-unit="') == 148
-    assert row(html, "08494") == ["1", "Xã Lâm Thao", "15,00 / 20 điểm có số liệu · 1/6 nhóm", "—"]
-    assert row(html, "08236") == ["2", "Xã Phú Mỹ", "13,33 / 20 điểm có số liệu · 1/6 nhóm", "—"]
+    assert row(html, "08494") == ["1", "Xã Lâm Thao", "16,50 / 26 điểm có số liệu · 2/6 nhóm", "—"]
+    assert row(html, "08236") == ["2", "Xã Phú Mỹ", "15,33 / 26 điểm có số liệu · 2/6 nhóm", "—"]
     assert 'href="/u/' not in html  # no way into the officials' pages from here
 
 
