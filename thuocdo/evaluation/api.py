@@ -95,6 +95,10 @@ class IndicatorOut(Schema):
     ratio: float | None
     estimate: bool
     label: str | None
+    source: str = Field("", description="Nguồn cho điểm: Cổng DVCQG hay số liệu của Thước Đo (ghi chú nguồn dự phòng).")
+    live_points: float | None = Field(None, description="Điểm từ số liệu của Thước Đo khi điểm chính lấy từ Cổng "
+                                                      "(đối chiếu nguồn); null nếu không có.")
+    differs: bool = Field(False, description="Hai nguồn lệch nhau quá 0,01 điểm: vấn đề chất lượng dữ liệu.")
     metrics: list[MetricValueOut]
 
 

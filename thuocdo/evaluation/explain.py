@@ -10,9 +10,10 @@ from django.db.models import Q, QuerySet
 from thuocdo.dossiers.models import Dossier
 from thuocdo.dossiers.ontime import Outcome
 from thuocdo.errors import InvalidParameter
+from thuocdo.evaluation import reconcile
 from thuocdo.evaluation.frameworks import Framework
 from thuocdo.evaluation.periods import SHOWN_CHARS, Period
-from thuocdo.evaluation.queries import _num, official_scores, score_units, scoring_values
+from thuocdo.evaluation.queries import _num, official_scores, score_units, scoring_level, scoring_values
 from thuocdo.metrics import codes
 from thuocdo.metrics.queries import end_of_day, scope_filter
 from thuocdo.units.models import Unit
@@ -26,16 +27,21 @@ def explain(framework: Framework, unit: Unit, period: Period, procedure: str = "
     score = score_units(framework, [unit], period, procedure, values=read)[unit.code]
     values = read.get(unit.code, {})
     official = official_scores([unit], framework.code, period, procedure).get(unit.code, {})
+    # Where the portal gave a figure, the one from our own data beside it (cross-source reconciliation).
+    live = reconcile.live_score(framework, scoring_level(unit), values) if reconcile.portal_backed(values) else None
+    pairs = reconcile.indicator_pairs(score, live) if live is not None else {}
     groups = []
     for group in score.groups.values():
         indicators = []
         for ind in group.indicators:
             spec = next(i for i in framework.group(group.code).indicators if i.code == ind.code)
+            portal, ours = pairs.get(ind.code, (None, None))
             indicators.append({
                 "code": ind.code, "name": ind.name, "rule": str(ind.rule), "status": str(ind.status),
                 "max": _num(ind.max_points), "points": _num(ind.points), "numerator": _num(ind.numerator),
                 "denominator": _num(ind.denominator), "ratio": _num(ind.ratio), "estimate": ind.estimate,
-                "label": ind.label,
+                "label": ind.label, "source": _source_note(spec, ind),
+                "live_points": _num(ours), "differs": reconcile.differs(portal, ours),
                 "metrics": [
                     {"code": m, "value": values.get(m), "records": m in codes.DOSSIER_CODES}
                     for m in sorted(spec.metrics)
@@ -51,6 +57,16 @@ def explain(framework: Framework, unit: Unit, period: Period, procedure: str = "
         "total": _num(score.total), "max": _num(score.max_points), "grade": score.grade, "complete": score.complete,
         "groups": groups,
     }
+
+
+def _source_note(spec, scored) -> str:
+    """Which source gave the indicator its points: the portal (first source) or a fallback's note."""
+    if scored.source is None or scored.source == 0:
+        return spec.data_source if scored.source == 0 else ""
+    fallbacks = ([note for _, note in spec.value_fallbacks] if spec.value_fallbacks
+                 else [source.note for source in spec.sources[1:]])
+    index = scored.source - 1
+    return fallbacks[index] if 0 <= index < len(fallbacks) else ""
 
 
 def dossiers_behind(unit: Unit, metric: str, start: date, end: date) -> QuerySet[Dossier]:

@@ -42,11 +42,12 @@ from thuocdo.accounts import audit
 from thuocdo.accounts.choices import Scope
 from thuocdo.accounts.permissions import Actor, require_write
 from thuocdo.db import upsert_replace
-from thuocdo.evaluation import portal766
+from thuocdo.evaluation import portal766, reconcile
 from thuocdo.evaluation.frameworks import GIVEN_LABEL, Level, load_preset
 from thuocdo.evaluation.models import DataQualityIssue, OfficialScore
 from thuocdo.evaluation.periods import Period
-from thuocdo.evaluation.scoring import score_unit
+from thuocdo.evaluation.scoring import Status, score_unit
+from thuocdo.evaluation.values import scoring_values_for
 from thuocdo.metrics import changes
 from thuocdo.metrics.models import PERIOD_VALUE_LIMIT, PeriodValue
 from thuocdo.units import cache
@@ -56,6 +57,7 @@ from thuocdo.units.models import Unit
 from thuocdo.units.text import fold_case, search_key, split_type_word
 
 SOURCE = "portal766"
+CROSS_SOURCE = "doi-chieu-nguon"  # data-quality issues of the cross-source reconciliation
 FRAMEWORK = "qd766"
 TOLERANCE = Decimal("0.01")
 GIVEN_GROUPS = frozenset({"CLGQ"})  # online services: the formula is not public, the official score is used as given
@@ -93,6 +95,9 @@ class ImportResult:
     official_scores_stored: int = 0
     compared: int = 0  # unit-group scores compared with the official ones
     issues: list[dict] = field(default_factory=list)
+    # Cross-source: unit-group scores from our own data compared with the portal's, and the differences.
+    reconciled: int = 0
+    cross_source: list[dict] = field(default_factory=list)
     unmatched: list[dict] = field(default_factory=list)
     given: str = ""  # for CLGQ: the label saying the official score is used as given
 
@@ -127,6 +132,7 @@ def import_portal766(actor: Actor, path: str | Path, period: Period, procedure: 
         _store_values(answer.endpoint, matched, province, period, procedure, result)
         _store_official(answer.group, matched, period, procedure, result)
         _compare(answer.endpoint, answer.group, matched, period, procedure, result)
+        _reconcile(answer.group, matched, period, procedure, result)
         # The province's figures moved: its maintained scores (and its units') are recomputed.
         changes.record([province.code,
                         *Unit.objects.filter(province_code=province.code).values_list("code", flat=True)])
@@ -305,6 +311,42 @@ def _store_official(group: str, matched: list[tuple], period: Period, procedure:
     OfficialScore.objects.filter(pk__in=[pk for key, (pk, _) in existing.items() if key not in wanted]).delete()
     upsert_replace(OfficialScore._meta.db_table, OFFICIAL_KEY, (*OFFICIAL_KEY, '"points"', '"updated_at"'), changed)
     result.official_scores_stored = len(wanted)
+
+
+def _reconcile(group: str, matched: list[tuple], period: Period, procedure: str, result: ImportResult) -> None:
+    """Score each unit's group from our own data alone; flag one more than 0.01 point off the portal's.
+
+    Only for all procedures together (our per-procedure figures are whole months, not the portal's slices).
+    """
+    codes = [unit.code for unit, _ in matched]
+    _slice(DataQualityIssue, period, procedure, codes).filter(
+        framework_code=FRAMEWORK, group_code=group, source=CROSS_SOURCE).delete()
+    if procedure:
+        return
+    framework = _preset()
+    values = scoring_values_for(framework.metrics, [unit for unit, _ in matched], period)
+    issues = []
+    for unit, row in matched:
+        official = row.official.get(group)
+        mine = reconcile.live_score(framework, row.level, values.get(unit.code, {})).groups[group]
+        ours = mine.points
+        if official is None or ours is None:
+            continue
+        result.reconciled += 1
+        if not reconcile.differs(official, ours):
+            continue
+        nothing = all(item.status is not Status.SCORED for item in mine.indicators)
+        message = (f"{unit.name}: nhóm {group} theo Cổng {official} điểm, theo số liệu của Thước Đo {ours} điểm "
+                   f"(lệch {abs(Decimal(str(official)) - ours)})"
+                   + ("; Thước Đo không nhận được hồ sơ nào của đơn vị trong kỳ" if nothing else ""))
+        issues.append(DataQualityIssue(
+            unit_code=unit.code, framework_code=FRAMEWORK, group_code=group, procedure_code=procedure,
+            start=period.start, end=period.end, ours=float(ours), official=float(official), message=message[:500],
+            source=CROSS_SOURCE,
+        ))
+        result.cross_source.append({"unit": unit.code, "group": group, "ours": str(ours), "official": str(official),
+                                    "message": message})
+    DataQualityIssue.objects.bulk_create(issues)
 
 
 def _compare(endpoint: str, group: str, matched: list[tuple], period: Period, procedure: str,

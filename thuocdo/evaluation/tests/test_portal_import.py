@@ -304,13 +304,14 @@ def test_command_json(db):
     assert sorted(data) == sorted([
         "file", "endpoint", "group", "period", "start", "end", "procedure", "province", "units_matched",
         "communes_matched", "agencies_matched", "agencies_created", "agency_codes_created", "values_stored",
-        "values_changed", "values_removed", "official_scores_stored", "compared", "issues", "unmatched", "given"])
+        "values_changed", "values_removed", "official_scores_stored", "compared", "issues", "unmatched", "given",
+        "reconciled", "cross_source"])
     assert {key: data[key] for key in data if key not in ("file", "agency_codes_created")} == {
         "endpoint": "progress", "group": "TDGQ", "period": "2026-Q3", "start": "2026-07-01", "end": "2026-09-30",
         "procedure": PROCEDURE, "province": "25", "units_matched": 164, "communes_matched": 148,
         "agencies_matched": 15, "agencies_created": 15, "values_stored": 656, "values_changed": 656,
         "values_removed": 0, "official_scores_stored": 164, "compared": 164, "issues": [], "unmatched": [],
-        "given": ""}
+        "given": "", "reconciled": 0, "cross_source": []}  # one procedure: not reconciled with our own data
     assert sorted(data["agency_codes_created"]) == sorted(AGENCIES)
 
 
