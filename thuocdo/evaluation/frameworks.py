@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from thuocdo.evaluation.expressions import Expression
@@ -205,9 +206,12 @@ class Framework:
         """Return every indicator of every group, in file order."""
         return tuple(indicator for group in self.groups for indicator in group.indicators)
 
-    @property
+    @cached_property
     def metrics(self) -> frozenset[str]:
-        """Return every metric code the framework may read (what to fetch from the metric store)."""
+        """Return every metric code the framework may read (what to fetch from the metric store).
+
+        Computed once per framework object (it is immutable): scoring asks for it per unit.
+        """
         return frozenset().union(*(indicator.metrics for indicator in self.indicators))
 
 

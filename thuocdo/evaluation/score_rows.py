@@ -415,8 +415,9 @@ def _fill_groups(framework: Framework, period: Period, missing: list[Unit]) -> N
 
 def _compute(framework: Framework, period: Period, units: list[Unit], *, hot: bool, now: datetime,
              values: Values | None = None) -> list[Score]:
+    wanted = framework.metrics
     if values is None:
-        values = scoring_values_for(framework.metrics, units, period)
+        values = scoring_values_for(wanted, units, period)
     rows = []
     for unit in units:
         level = scoring_level(unit)
@@ -431,7 +432,7 @@ def _compute(framework: Framework, period: Period, units: list[Unit], *, hot: bo
             scored=measured(score),  # nothing measured: không phát sinh, ranked apart (coverage.measured)
             coverage=(covered / score.max_points).quantize(Decimal("0.000001")) if score.max_points else Decimal(0),
             groups={code: None if points is None else str(points) for code, points in score.points_by_group.items()},
-            values={metric: _plain(value) for metric, value in got.items() if metric in framework.metrics},
+            values={metric: _plain(value) for metric, value in got.items() if metric in wanted},
             hot=hot, computed_at=now,
         ))
     return rows
