@@ -29,7 +29,8 @@ def test_excel_ranking_of_the_province(page, site):
     assert re.fullmatch(r"xep-hang-25-qd766-\d{4}-\d{2}\.xlsx", name)
     sheet = load_workbook(BytesIO(content)).active
     assert sheet["A1"].value == "Xếp hạng các xã, phường, đặc khu — Tỉnh Phú Thọ"
-    assert [c.value for c in sheet[3]][:6] == ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm", "Xếp loại",
+    assert [c.value for c in sheet[3]][:8] == ["Hạng", "Mã đơn vị", "Tên đơn vị", "Tổng điểm",
+                                               "Trên số điểm có số liệu", "Phạm vi số liệu", "Xếp loại",
                                                "Thay đổi so với kỳ trước"]
     assert sheet.max_row == 3 + 148
     ranked = [(row[0].value, row[1].value) for row in sheet.iter_rows(min_row=4)]
