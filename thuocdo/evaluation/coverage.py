@@ -18,8 +18,9 @@ from typing import TypeVar
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from thuocdo.evaluation.frameworks import Framework
+from thuocdo.evaluation.frameworks import Framework, Rule
 from thuocdo.evaluation.scoring import Status, UnitScore
+from thuocdo.metrics import providers
 
 Key = TypeVar("Key", bound=Hashable)
 _CENT = Decimal("0.01")
@@ -100,7 +101,7 @@ def coverage_of(framework: Framework, score) -> Coverage:
     if isinstance(score, UnitScore):
         covered = sum((ind.max_points for group in score.groups.values() for ind in group.indicators
                        if ind.status is not Status.NO_DATA), Decimal(0))
-        idle = not measured(score)
+        idle = not measured(score, framework)
     else:  # a stored row: `coverage` is the share of the maximum with data, `scored` whether anything was measured
         covered = score.coverage * score.max_points
         idle = not score.scored
@@ -118,23 +119,42 @@ def stored_key(total: Decimal | None, scored: bool, coverage: Decimal, max_point
     return tuple(sorted(code for code, points in groups.items() if points is not None)), covered
 
 
-def measured(score: UnitScore) -> bool:
+def measured(score: UnitScore, framework: Framework | None = None) -> bool:
     """True when some indicator was measured: scored from a non-zero denominator (or a given value).
 
     An indicator "not applicable", without data, or whose points only a zero denominator decided (a unit
     that received nothing gets the zero rule's 0 or full points) measured nothing: a unit whose
-    indicators are all like that had nothing to measure in the period (không phát sinh).
+    indicators are all like that had nothing to measure in the period (không phát sinh). With the
+    framework, an indicator scored only from standing facts shared by many units (the province's
+    published catalogue, `metrics.providers.is_standing`) measured nothing of the unit either.
     """
-    return any(_measured(ind) for group in score.groups.values() for ind in group.indicators)
+    specs = {i.code: i for i in framework.indicators} if framework is not None else {}
+    return any(_measured(ind, specs.get(ind.code) if specs else None)
+               for group in score.groups.values() for ind in group.indicators)
 
 
-def _measured(part) -> bool:
+def _measured(part, spec=None) -> bool:
     if part.status is not Status.SCORED:
         return False
     parts = getattr(part, "parts", ())
     if parts:
-        return any(_measured(p) for p in parts)
+        specs = spec.parts if spec is not None and len(spec.parts) == len(parts) else (None,) * len(parts)
+        return any(_measured(p, s) for p, s in zip(parts, specs, strict=True))
+    if spec is not None and _standing(spec, part.source):
+        return False
     return not part.zero_denominator
+
+
+def _standing(spec, source: int | None) -> bool:
+    """Whether the source that scored this rule reads standing facts only."""
+    if source is None:
+        return False
+    if getattr(spec, "rule", None) is Rule.GIVEN:
+        expressions = [spec.value, *(value for value, _ in spec.value_fallbacks)]
+        metrics = expressions[source].metrics if source < len(expressions) else frozenset()
+    else:
+        metrics = spec.sources[source].metrics if source < len(spec.sources) else frozenset()
+    return bool(metrics) and all(providers.is_standing(metric) for metric in metrics)
 
 
 def rank_on_coverage(keys: Mapping[Key, tuple | None], totals: Mapping[Key, Decimal | None]

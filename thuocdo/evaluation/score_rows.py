@@ -429,7 +429,7 @@ def _compute(framework: Framework, period: Period, units: list[Unit], *, hot: bo
             framework_code=framework.code, version=framework.version, unit_code=unit.code, level=level,
             peer_group=peer_group(unit), start=period.start, end=period.end, total=score.total,
             max_points=score.max_points, grade=score.grade or "", complete=score.complete,
-            scored=measured(score),  # nothing measured: không phát sinh, ranked apart (coverage.measured)
+            scored=measured(score, framework),  # nothing measured: không phát sinh, ranked apart (coverage.measured)
             coverage=(covered / score.max_points).quantize(Decimal("0.000001")) if score.max_points else Decimal(0),
             groups={code: None if points is None else str(points) for code, points in score.points_by_group.items()},
             values={metric: _plain(value) for metric, value in got.items() if metric in wanted},

@@ -21,13 +21,25 @@ Values = dict[str, dict[str, float]]
 Provider = Callable[[list[Unit], date, date, frozenset[str]], Values]
 
 _PROVIDERS: dict[str, Provider] = {}
+_STANDING: set[str] = set()
 
 
-def register(prefix: str, provider: Provider) -> None:
-    """Let `provider` answer every metric code that starts with `prefix` (e.g. "catalogue.")."""
+def register(prefix: str, provider: Provider, standing: Iterable[str] = ()) -> None:
+    """Let `provider` answer every metric code that starts with `prefix` (e.g. "catalogue.").
+
+    `standing`: its codes that describe standing facts shared by many units (a province's published
+    catalogue), not what a unit did in the period: a score made of those alone measured nothing of the
+    unit (`evaluation.coverage.measured`: không phát sinh).
+    """
     if not prefix.endswith("."):
         raise ValueError(f"metric provider prefix must end with a dot: {prefix!r}")
     _PROVIDERS[prefix] = provider
+    _STANDING.update(standing)
+
+
+def is_standing(metric: str) -> bool:
+    """Whether a metric describes a standing fact, not the unit's activity in the period (see `register`)."""
+    return metric in _STANDING
 
 
 def unregister(prefix: str) -> None:

@@ -145,3 +145,20 @@ def test_a_commune_whose_province_sends_no_sync_fields_has_no_data_in_those_indi
     assert points["DOSSIER_SYNC"] == Decimal("6.00")
     assert points["ELECTRONIC_CERTIFIED_COPY"] == Decimal("0.00")  # Xã Phú Mỹ does not offer it
     assert score.points_by_group["TTTT"] is None and not score.complete and score.grade is None
+
+
+def test_a_commune_without_dossiers_is_not_scored_on_its_provinces_catalogue_alone():
+    """The province's published catalogue is the same for all its communes: it scores Xã Phú Mỹ's transparency,
+    but a commune that handled nothing in the period is "không phát sinh", not ranked on shared figures."""
+    from thuocdo.evaluation.coverage import coverage_of, measured
+
+    _catalogue()
+    _dossiers()
+    framework = load_preset("qd766")
+    units = list(Unit.objects.filter(code__in=[LAM_THAO, PHU_MY]))
+    with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=ICT), tick=False):
+        scores = score_units(framework, units, SEPTEMBER)
+    idle = scores[PHU_MY]
+    assert _indicators(idle)["PUBLISH_ON_TIME"] == Decimal("3.00")  # the province's figure, shared
+    assert (measured(idle), measured(idle, framework), coverage_of(framework, idle).idle) == (True, False, True)
+    assert measured(scores[LAM_THAO], framework) and not coverage_of(framework, scores[LAM_THAO]).idle
