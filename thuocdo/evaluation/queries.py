@@ -79,15 +79,22 @@ def ranking(framework: Framework, level: str, parent: Unit | None, period: Perio
     else:
         ranks = rank_units(framework, current)  # on the same coverage, as the stored ranks
     official = official_scores(units, framework.code, period, procedure)
+    coverages = {u.code: coverage_of(framework, current[u.code]) for u in units}
     rows = [
         ScoreRow(u, current[u.code], ranks[u.code],
                  change(current[u.code].total, previous[u.code].total)
-                 if previous and has_scored(previous[u.code]) else None,
-                 official.get(u.code, {}), coverage_of(framework, current[u.code]))
+                 if previous and comparable(framework, previous[u.code], coverages[u.code]) else None,
+                 official.get(u.code, {}), coverages[u.code])
         for u in units
     ]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
     return rows
+
+
+def comparable(framework: Framework, previous, now: Coverage) -> bool:
+    """A change is shown only between scores of the same coverage (the same groups and points with data):
+    a jump from "/ 20 điểm có số liệu" to "/ 88" is new data, not better service."""
+    return has_scored(previous) and coverage_of(framework, previous).key == now.key
 
 
 def has_scored(score: UnitScore) -> bool:

@@ -162,3 +162,24 @@ def test_a_commune_without_dossiers_is_not_scored_on_its_provinces_catalogue_alo
     assert _indicators(idle)["PUBLISH_ON_TIME"] == Decimal("3.00")  # the province's figure, shared
     assert (measured(idle), measured(idle, framework), coverage_of(framework, idle).idle) == (True, False, True)
     assert measured(scores[LAM_THAO], framework) and not coverage_of(framework, scores[LAM_THAO]).idle
+
+
+def test_a_change_is_shown_only_between_scores_of_the_same_coverage():
+    """August: one dossier whose events carried no sync field (progress and sync only); September: all six
+    groups. The totals are not comparable: more data is not better service, so no change is shown."""
+    from thuocdo.evaluation.queries import ranking
+
+    _catalogue()
+    _dossiers()
+    august = datetime(2026, 8, 3, 9, 0, tzinfo=ICT)
+    _ingest_each([(accepted("A1", august.isoformat(), (august + timedelta(days=2)).isoformat()),
+                   august + timedelta(hours=1)),
+                  (event("A1", Status.PROCESSED, (august + timedelta(days=1)).isoformat()),
+                   august + timedelta(days=1, hours=1))])
+    with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=ICT), tick=False):
+        rows = {r.unit.code: r for r in ranking(load_preset("qd766"), "commune", Unit.objects.get(code="25"),
+                                                SEPTEMBER)}
+        before = score_units(load_preset("qd766"), [Unit.objects.get(code=LAM_THAO)],
+                             parse_period("2026-08", today=date(2026, 12, 3)))[LAM_THAO]
+    assert before.total == Decimal("28.00")  # 20 progress + 6 sync + 2 certified copy: three groups
+    assert (rows[LAM_THAO].score.total, rows[LAM_THAO].change) == (Decimal("56.27"), None)

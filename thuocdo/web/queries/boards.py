@@ -75,10 +75,11 @@ def _rows(choice: Choice, level: str, parent: Unit | None) -> tuple[list[BoardRo
     covers, shared = coverages(choice, ranked)
     rows = []
     for r in ranked:
-        previous = before.get(r.unit.code)
+        previous, previous_key = before.get(r.unit.code, (None, None))
+        # A change only between scores of the same coverage: more data is not better service.
+        moved = change(r.score.total, previous) if previous_key == covers[r.unit.code].key else None
         rows.append(BoardRow(r.unit, r.rank, r.score.total, r.score.max_points, r.score.grade, previous,
-                             change(r.score.total, previous), figures[r.unit.code],
-                             coverage=covers[r.unit.code], shared=shared[r.unit.code]))
+                             moved, figures[r.unit.code], coverage=covers[r.unit.code], shared=shared[r.unit.code]))
     return rows, {r.unit.code: r.score for r in ranked}
 
 
@@ -89,15 +90,17 @@ def coverages(choice: Choice, ranked: list) -> tuple[dict[str, Coverage], dict[s
     return covers, shared
 
 
-def _totals(choice: Choice, level: str, parent: Unit | None, units: list[Unit]) -> dict[str, Decimal | None]:
-    """Totals of the comparison period, from the maintained score rows (moved by SCORES of the parent)."""
+def _totals(choice: Choice, level: str, parent: Unit | None, units: list[Unit]) -> dict[str, tuple]:
+    """(total, coverage key) of the comparison period, from the maintained score rows (moved by SCORES of the
+    parent)."""
 
-    def compute() -> dict[str, Decimal | None]:
+    def compute() -> dict[str, tuple]:
         # A period where nothing was scored has no total to compare with (see evaluation.queries.has_scored).
         scores = stored_scores(choice.framework, units, choice.compare)
-        return {code: score.total if has_scored(score) else None for code, score in scores.items()}
+        return {code: (score.total, coverage_of(choice.framework, score).key) if has_scored(score) else (None, None)
+                for code, score in scores.items()}
 
-    return cached("totals", parent.code if parent else NATION, (*choice.key, level, timezone.localdate()), compute,
+    return cached("compared", parent.code if parent else NATION, (*choice.key, level, timezone.localdate()), compute,
                   kinds=(SCORES,))
 
 
