@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.dossiers.ontime import OUTCOME_LABELS as _OUTCOMES
 from thuocdo.metrics import codes
+from thuocdo.procedures import metrics as catalogue
 
 METRIC_LABELS = {
     codes.RECEIVED: _("Hồ sơ tiếp nhận"),
@@ -39,5 +40,23 @@ METRIC_LABELS = {
     codes.RESULT_ELECTRONIC: _("Hồ sơ có kết quả điện tử"),
     codes.RATED: _("Lượt đánh giá của người nộp"),
     codes.RATED_SATISFIED: _("Đánh giá hài lòng, rất hài lòng"),
+    # The procedure catalogue's read-time figures (thuocdo/procedures/metrics.py, ADR 0011).
+    catalogue.PUBLISH_DUE: _("TTHC phải công bố trong kỳ"),
+    catalogue.PUBLISH_ON_TIME: _("TTHC công bố đúng hạn"),
+    catalogue.UPDATE_DUE: _("TTHC phải cập nhật, công khai trong kỳ"),
+    catalogue.UPDATE_ON_TIME: _("TTHC cập nhật, công khai đúng hạn"),
+    catalogue.PUBLISHED: _("TTHC công bố, công khai trong kỳ"),
+    catalogue.PUBLISHED_CONTENT_FULL: _("TTHC công khai đầy đủ nội dung"),
+    catalogue.AUTHORITY: _("TTHC thuộc thẩm quyền (đã công bố)"),
+    catalogue.ONLINE: _("TTHC cung cấp trực tuyến (một phần, toàn trình)"),
+    catalogue.ONLINE_FULL: _("TTHC trực tuyến toàn trình"),
+    catalogue.FEE_PROCEDURES: _("TTHC có phí, lệ phí"),
+    catalogue.FEE_WITH_DOSSIERS: _("TTHC có phí có phát sinh hồ sơ"),
+    catalogue.FEE_PAID_ONLINE: _("TTHC có phí có hồ sơ thanh toán trực tuyến"),
+    catalogue.SERVICE_RECEIVED: _("Hồ sơ của TTHC trực tuyến"),
+    catalogue.SERVICE_RECEIVED_ONLINE: _("Hồ sơ của TTHC trực tuyến nộp trực tuyến"),
+    catalogue.CERTIFIED_COMMUNES: _("Xã trong phạm vi (chứng thực điện tử)"),
+    catalogue.CERTIFIED_OFFERING: _("Xã cung cấp chứng thực bản sao điện tử"),
+    catalogue.DATA_CONNECTED: _("TTHC kết nối, chia sẻ dữ liệu dân cư"),
 }
 OUTCOME_LABELS = dict(_OUTCOMES)

@@ -183,3 +183,12 @@ def test_a_change_is_shown_only_between_scores_of_the_same_coverage():
                              parse_period("2026-08", today=date(2026, 12, 3)))[LAM_THAO]
     assert before.total == Decimal("28.00")  # 20 progress + 6 sync + 2 certified copy: three groups
     assert (rows[LAM_THAO].score.total, rows[LAM_THAO].change) == (Decimal("56.27"), None)
+
+
+def test_every_metric_the_preset_reads_from_our_own_data_has_a_vietnamese_name():
+    """The explanation lists the numbers behind each indicator: none may show as a bare code."""
+    from thuocdo.web.templatetags.figures import metric_label
+
+    ours = sorted(m for m in load_preset("qd766").metrics if not m.startswith("portal766."))
+    assert [m for m in ours if metric_label(m) == m] == []
+    assert metric_label("catalogue.authority") == "TTHC thuộc thẩm quyền (đã công bố)"
