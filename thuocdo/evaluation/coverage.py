@@ -128,7 +128,7 @@ def measured(score: UnitScore, framework: Framework | None = None) -> bool:
     framework, an indicator scored only from standing facts shared by many units (the province's
     published catalogue, `metrics.providers.is_standing`) measured nothing of the unit either.
     """
-    specs = {i.code: i for i in framework.indicators} if framework is not None else {}
+    specs = framework.indicator_specs if framework is not None else {}
     return any(_measured(ind, specs.get(ind.code) if specs else None)
                for group in score.groups.values() for ind in group.indicators)
 

@@ -207,6 +207,11 @@ class Framework:
         return tuple(indicator for group in self.groups for indicator in group.indicators)
 
     @cached_property
+    def indicator_specs(self) -> dict[str, Indicator]:
+        """Every indicator by its code (computed once: scoring asks per unit)."""
+        return {indicator.code: indicator for indicator in self.indicators}
+
+    @cached_property
     def metrics(self) -> frozenset[str]:
         """Return every metric code the framework may read (what to fetch from the metric store).
 

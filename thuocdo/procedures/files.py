@@ -116,14 +116,18 @@ def check_row(number: int, cells: dict, known: Container[str], provinces: set[st
         fail("code", "thiếu mã thủ tục")
     elif not CODE.match(code) or len(code) > 40:
         fail("code", f"mã thủ tục không hợp lệ “{code[:40]}” (dạng 1.001612)")
-    procedure: dict = {}
-    for column in PROCEDURE_FIELDS:
-        if column in cells:
-            value, problem = _parse(column, cells[column])
-            if problem:
-                fail(column, problem)
-            else:
-                procedure[column] = value
+    def parsed_into(target: dict, columns) -> dict:
+        """Each given column's parsed value into `target`; a bad one is a reason naming the row and column."""
+        for column in columns:
+            if column in cells:
+                value, problem = _parse(column, cells[column])
+                if problem:
+                    fail(column, problem)
+                else:
+                    target[column] = value
+        return target
+
+    procedure = parsed_into({}, PROCEDURE_FIELDS)
     if code and code not in known:
         for column in REQUIRED_FOR_NEW:
             if column not in cells:
@@ -133,14 +137,8 @@ def check_row(number: int, cells: dict, known: Container[str], provinces: set[st
     if province:
         if province not in provinces:
             fail("province", f"không có tỉnh mã “{province[:10]}”")
-        publication = {"content_full": False, "published_on": None, "update_due": None, "updated_on": None}
-        for column in PUBLICATION_FIELDS:
-            if column in cells:
-                value, problem = _parse(column, cells[column])
-                if problem:
-                    fail(column, problem)
-                else:
-                    publication[column] = value
+        publication = parsed_into(
+            {"content_full": False, "published_on": None, "update_due": None, "updated_on": None}, PUBLICATION_FIELDS)
         if "publish_due" not in cells:
             fail("publish_due", "bắt buộc khi có province")
     else:
